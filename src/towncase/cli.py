@@ -1,0 +1,199 @@
+"""The ``towncase`` command: a thin click layer over the library.
+
+Exit codes: 0 ok / conforms, 1 does not conform, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from importlib.metadata import version
+from pathlib import Path
+
+import click
+
+from . import export as export_stage
+from . import load, reason
+from . import stats as stats_stage
+from . import validate as validate_stage
+from .errors import TowncaseError
+from .labels import curie
+from .render import table
+
+EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE = 0, 1, 2
+REGIMES = click.Choice(list(reason.REGIMES))
+
+
+def _errors_to_exit(func):
+    """Turn a library error into a message on stderr and exit code 2."""
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except TowncaseError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_USAGE)
+    return wrapper
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("towncase"), prog_name="towncase")
+def main() -> None:
+    """towncase: a knowledge graph of Chinese town-development cases (城镇发展案例知识图谱).
+
+    \b
+    Examples:
+      towncase build                       # validate, summarise and export the shipped cases
+      towncase validate                    # check the shipped data against the SHACL shapes
+      towncase validate my-town/*.ttl      # check your own files
+      towncase infer --regime rdfs -o closure.ttl
+      towncase stats --lang en
+    """
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--inference", type=REGIMES, default="none", show_default=True,
+              help="What to infer with the ontology before checking.")
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text",
+              show_default=True, help="text for people, turtle for the SHACL report graph.")
+@_errors_to_exit
+def validate(files: tuple[Path, ...], inference: str, fmt: str) -> None:
+    """Validate RDF data against the SHACL shapes (with no FILES: the shipped cases).
+
+    Exit 0 when it conforms (warnings allowed), 1 when a violation is found, 2 on a usage or
+    input error. Each finding names the focus node and its labels, the path, the shape and
+    what to fix.
+
+    \b
+    Examples:
+      towncase validate
+      towncase validate --inference rdfs
+      towncase validate data/diankou-2022/observations.ttl --format turtle > report.ttl
+    """
+    data = load.shipped_data() if not files else load.concepts() + load.parse_files(files)
+    result = validate_stage.validate(data, inference=inference)
+    if fmt == "turtle":
+        click.echo(result.graph.serialize(format="turtle"))
+    else:
+        click.echo(_report_text(result))
+    sys.exit(EXIT_OK if result.conforms else EXIT_NONCONFORMING)
+
+
+def _report_text(result: validate_stage.ValidationResult) -> str:
+    lines = []
+    for f in result.findings:
+        who = curie(f.focus) + (f"  ({f.focus_label})" if f.focus_label else "")
+        lines.append(f"{f.severity}: {who}")
+        lines.append(f"  path:  {curie(f.path) or '-'}")
+        lines.append(f"  shape: {curie(f.shape)}")
+        if f.value is not None:
+            lines.append(f"  value: {curie(f.value)}")
+        lines.append(f"  {f.message}")
+    violations, warnings = len(result.by_severity("Violation")), len(result.by_severity("Warning"))
+    verdict = "符合 / conforms" if result.conforms else "不符合 / does not conform"
+    lines.append(f"{verdict}: {violations} violation(s), {warnings} warning(s)")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--regime", type=REGIMES, required=True, help="rdfs or owlrl (none infers nothing).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the inferred triples here (Turtle; .nt/.jsonld by suffix); default stdout.")
+@_errors_to_exit
+def infer(regime: str, output: Path | None) -> None:
+    """Write what a regime infers from the shipped cases and ontology, as a separate graph.
+
+    Only the inferred triples are written, never the asserted ones, and never into data/.
+
+    \b
+    Examples:
+      towncase infer --regime rdfs -o rdfs-closure.ttl
+      towncase infer --regime owlrl | head
+    """
+    inferred = reason.infer(load.shipped_data(), regime, load.ontology())
+    fmt = output.suffix.lstrip(".") if output and output.suffix.lstrip(".") in export_stage.GRAPH_FORMATS else "ttl"
+    data = export_stage.serialize(inferred, fmt)
+    if output:
+        export_stage.write_atomic(output, data)
+        _progress(f"{len(inferred)} inferred triples → {output}")
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of class and indicator names.")
+@_errors_to_exit
+def stats(lang: str) -> None:
+    """Count triples, entities per class, observations per indicator and labels per language.
+
+    \b
+    Examples:
+      towncase stats
+      towncase stats --lang en
+    """
+    click.echo(_stats_text(stats_stage.stats(load.dataset(), lang), lang))
+
+
+def _stats_text(s: stats_stage.Stats, lang: str) -> str:
+    zh = lang == "zh"
+    parts = [
+        f"{'三元组' if zh else 'triples'}: {s.triples}",
+        table(["命名图" if zh else "named graph", "三元组" if zh else "triples"],
+              [(curie(g), str(n)) for g, n in s.graphs]),
+        table(["类" if zh else "class", "实体数" if zh else "entities"], [(c, str(n)) for c, n in s.entities]),
+        table(["指标" if zh else "indicator", "观测数" if zh else "observations"],
+              [(c, str(n)) for c, n in s.observations]),
+        table(["语言" if zh else "language", "标签数" if zh else "labels"], [(c, str(n)) for c, n in s.labels]),
+    ]
+    return "\n\n".join(parts)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("towncase-export"),
+              show_default=True, help="Folder for the export files.")
+@click.option("--base", default=None, help="Rebase the canonical https://w3id.org/towncase/ IRIs.")
+@click.option("--format", "formats", multiple=True,
+              type=click.Choice([*export_stage.GRAPH_FORMATS, *export_stage.DATASET_FORMATS]),
+              help="Formats to write (repeatable); default ttl, nt, jsonld, trig, nq.")
+@_errors_to_exit
+def build(out_dir: Path, base: str | None, formats: tuple[str, ...]) -> None:
+    """The main job: validate the shipped cases, print a bilingual summary, write the exports.
+
+    Nothing is written when the data does not conform (exit 1).
+
+    \b
+    Examples:
+      towncase build
+      towncase build --out public/ --base https://example.org/towncase/ --format ttl --format trig
+    """
+    _progress("loading ontology, concept schemes and cases …")
+    ds = load.dataset()
+    _progress("validating against the SHACL shapes …")
+    result = validate_stage.validate(load.shipped_data())
+    if not result.conforms:
+        click.echo(_report_text(result))
+        sys.exit(EXIT_NONCONFORMING)
+    click.echo(_summary(ds, result))
+    _progress(f"writing exports to {out_dir}/ …")
+    written = export_stage.export(ds, out_dir, formats or ("ttl", "nt", "jsonld", "trig", "nq"), base)
+    click.echo(table(["文件 / file", "三元组 / triples"], [(str(w.path), str(w.triples)) for w in written]))
+
+
+def _summary(ds, result: validate_stage.ValidationResult) -> str:
+    zh, en = stats_stage.stats(ds, "zh"), stats_stage.stats(ds, "en")
+    warnings = len(result.by_severity("Warning"))
+    rows = [(f"{c} / {e}", str(n)) for (c, n), (e, _) in zip(zh.entities, en.entities)]
+    lines = [
+        f"towncase {version('towncase')} — 城镇发展案例知识图谱 / town-case knowledge graph",
+        f"案例 / cases: {', '.join(load.case_names())}",
+        f"三元组 / triples: {zh.triples};  SHACL: 符合 / conforms ({warnings} 条建议 / warnings)",
+        "",
+        table(["类 / class", "实体 / entities"], rows),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""Loading: RDF files into graphs, and the shipped artefacts into one dataset of named graphs.
+
+Named graphs keep what is asserted apart: the ontology, the shared concept schemes, and one graph
+per town case (``graph/case/<folder>``). Inferred and link triples get graphs of their own later;
+nothing is ever written back into ``data/``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from rdflib import Dataset, Graph
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.util import guess_format
+
+from . import resources
+from .errors import InputError, RDFSyntaxError
+from .namespaces import CONCEPTS_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, case_graph
+
+RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads",
+                ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
+
+
+def rdf_format(path: Path) -> str:
+    """The rdflib parser name for a file, from its suffix."""
+    fmt = RDF_SUFFIXES.get(path.suffix.lower()) or guess_format(str(path))
+    if not fmt:
+        raise InputError("cannot tell the RDF format from the file name", file=str(path),
+                         hint=f"use one of the suffixes {', '.join(sorted(RDF_SUFFIXES))}")
+    return fmt
+
+
+def parse_file(path: Path, into: Graph | None = None) -> Graph:
+    """Parse one RDF file into ``into`` (a new graph by default) and return it.
+
+    Raises:
+        InputError: the file is missing or unreadable, or its format is unknown.
+        RDFSyntaxError: the file does not parse; carries the file and line.
+    """
+    graph = into if into is not None else bind_prefixes(Graph())
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", file=str(path), hint="check the path")
+    fmt = rdf_format(path)
+    try:
+        graph.parse(path, format=fmt)
+    except BadSyntax as err:
+        raise RDFSyntaxError(f"RDF syntax error: {err._why}", file=str(path), line=err.lines + 1,
+                             hint="fix the Turtle at that line; an unbound prefix needs an @prefix line") from err
+    except (ValueError, SyntaxError, UnicodeDecodeError) as err:
+        raise RDFSyntaxError(f"cannot parse as {fmt}: {err}", file=str(path),
+                             hint=f"check that the file really is {fmt}") from err
+    return graph
+
+
+def parse_files(paths: Iterable[Path]) -> Graph:
+    """Parse several files (or every RDF file of a folder) into one graph."""
+    graph = bind_prefixes(Graph())
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_SUFFIXES):
+                parse_file(child, graph)
+        else:
+            parse_file(path, graph)
+    return graph
+
+
+@lru_cache(maxsize=1)
+def _ontology() -> Graph:
+    return parse_file(resources.ontology_file())
+
+
+@lru_cache(maxsize=1)
+def _concepts() -> Graph:
+    return parse_files(resources.scheme_files())
+
+
+def ontology() -> Graph:
+    """The OWL ontology (a fresh copy; the parse is cached)."""
+    return _copy(_ontology())
+
+
+def concepts() -> Graph:
+    """The shared SKOS concept schemes (a fresh copy; the parse is cached)."""
+    return _copy(_concepts())
+
+
+def case_names() -> list[str]:
+    """The names of the shipped cases, e.g. ``["diankou-2022"]``."""
+    return [p.name for p in resources.case_dirs()]
+
+
+def case(name: str) -> Graph:
+    """The asserted triples of one shipped case."""
+    folder = resources.data_dir() / name
+    if not folder.is_dir() or name == "sources":
+        from .errors import UnknownNameError
+
+        raise UnknownNameError("case", name, case_names())
+    return parse_files(sorted(folder.glob("*.ttl")))
+
+
+def shipped_data() -> Graph:
+    """All shipped cases plus the concept schemes, as one graph: what ``validate`` checks."""
+    graph = concepts()
+    for name in case_names():
+        graph += case(name)
+    return graph
+
+
+def dataset(files: Iterable[Path] | None = None) -> Dataset:
+    """The ontology, the schemes and the cases as named graphs of one dataset.
+
+    Args:
+        files: RDF files or folders to load instead of the shipped cases; each becomes the
+            named graph ``graph/case/<stem>``.
+
+    The default graph is the union of all named graphs, so queries need no ``GRAPH``.
+    """
+    ds = Dataset(default_union=True)
+    bind_prefixes(ds)
+    parts = [(ONTOLOGY_GRAPH, _ontology()), (CONCEPTS_GRAPH, _concepts())]
+    if files is None:
+        parts += [(case_graph(name), case(name)) for name in case_names()]
+    else:
+        parts += [(case_graph(Path(path).stem), parse_files([path])) for path in files]
+    for name, graph in parts:
+        named = ds.graph(name)
+        named += graph
+    return ds
+
+
+def _copy(graph: Graph) -> Graph:
+    copy = bind_prefixes(Graph())
+    copy += graph
+    return copy

@@ -1,0 +1,62 @@
+"""The one place that knows where the shipped artefacts (ontology, schemes, shapes, queries, data) are.
+
+In an installed wheel they live inside the package (``towncase/ontology`` …, put there by the
+build); in a source checkout they are the top-level folders of the repository.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+ARTEFACT_DIRS = ("ontology", "data", "shapes", "queries")
+
+
+def artefact_root() -> Path:
+    """The folder that holds ``ontology/``, ``data/``, ``shapes/`` and ``queries/``."""
+    packaged = Path(str(resources.files("towncase")))
+    if (packaged / "ontology").is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "ontology").is_dir():
+        return checkout
+    raise FileNotFoundError(
+        f"towncase artefacts not found in {packaged} nor in {checkout}; reinstall the package")
+
+
+def artefact_dir(name: str) -> Path:
+    """One of the artefact folders, e.g. ``artefact_dir("shapes")``."""
+    if name not in ARTEFACT_DIRS:
+        raise ValueError(f"not an artefact folder: {name!r}")
+    return artefact_root() / name
+
+
+def ontology_file() -> Path:
+    """The OWL ontology."""
+    return artefact_dir("ontology") / "towncase.ttl"
+
+
+def scheme_files() -> list[Path]:
+    """The shared SKOS concept schemes, sorted by name."""
+    return sorted((artefact_dir("ontology") / "schemes").glob("*.ttl"))
+
+
+def shape_files() -> list[Path]:
+    """Every SHACL shapes file (violations and recommendations), sorted by name."""
+    return sorted(artefact_dir("shapes").glob("*.shapes.ttl"))
+
+
+def query_files() -> list[Path]:
+    """The stored query catalogue, sorted by name."""
+    return sorted(artefact_dir("queries").glob("*.rq"))
+
+
+def case_dirs() -> list[Path]:
+    """One folder per shipped town case (every folder of ``data/`` but ``sources``)."""
+    return sorted(p for p in artefact_dir("data").iterdir()
+                  if p.is_dir() and p.name != "sources" and any(p.glob("*.ttl")))
+
+
+def data_dir() -> Path:
+    """The ``data/`` folder; source documents' ``tc:localCopy`` paths are relative to it."""
+    return artefact_dir("data")

@@ -1,0 +1,76 @@
+"""The ontology: header metadata, bilingual labels, alignment, closed namespace, consistency."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import OWL, RDF, RDFS, Literal, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from towncase import load, reason
+from towncase.namespaces import TC
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/towncase/ontology")
+VANN = "http://purl.org/vocab/vann/"
+TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+
+
+def tc_terms(graph):
+    return sorted({s for t in TERM_TYPES for s in graph.subjects(RDF.type, t) if str(s).startswith(str(TC))})
+
+
+def languages(graph, node, prop):
+    return {o.language for o in graph.objects(node, prop) if isinstance(o, Literal)}
+
+
+def test_header_metadata(ontology):
+    assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ontology
+    for prop in (DCTERMS.title, DCTERMS.description):
+        assert {"zh-Hans", "en"} <= languages(ontology, ONTOLOGY_IRI, prop), prop
+    for prop in (OWL.versionIRI, OWL.versionInfo, DCTERMS.license, DCTERMS.creator):
+        assert ontology.value(ONTOLOGY_IRI, prop) is not None, prop
+    assert str(ontology.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespacePrefix"))) == "tc"
+    assert str(ontology.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespaceUri"))) == str(TC)
+
+
+def test_no_imports(ontology):
+    """Nothing is fetched at run time: the ontology imports nothing."""
+    assert not list(ontology.objects(None, OWL.imports))
+
+
+def test_namespace_class_matches_ontology(ontology):
+    """The closed namespace in Python and the ontology file declare the same terms."""
+    declared = {str(t)[len(str(TC)):] for t in tc_terms(ontology)}
+    in_python = {name for name in TC.__annotations__}
+    assert declared == in_python
+
+
+@pytest.mark.parametrize("term", tc_terms(load.ontology()), ids=lambda t: str(t).rsplit("#")[-1])
+def test_term_is_labelled_and_aligned(ontology, term):
+    """Every term has zh-Hans and en labels and is aligned to a standard vocabulary (or says none has it)."""
+    assert {"zh-Hans", "en"} <= languages(ontology, term, RDFS.label)
+    is_class = (term, RDF.type, OWL.Class) in ontology
+    parent = RDFS.subClassOf if is_class else RDFS.subPropertyOf
+    ancestors = set(ontology.transitive_objects(term, parent)) - {term}
+    inverse = ontology.value(term, OWL.inverseOf)
+    if inverse is not None:
+        ancestors |= set(ontology.transitive_objects(inverse, parent))
+    standard = [a for a in ancestors if not str(a).startswith(str(TC))]
+    says_none = any("No standard vocabulary" in str(n) for n in ontology.objects(term, SKOS.editorialNote))
+    assert standard or says_none, f"{term} is not aligned to a standard vocabulary"
+
+
+def test_consistent_under_owl_rl(ontology, shipped_data):
+    """No resource of the ontology, schemes or data is inferred to be an owl:Nothing."""
+    inferred = reason.infer(shipped_data, "owlrl", ontology)
+    assert not list(inferred.subjects(RDF.type, OWL.Nothing))
+    assert not list(shipped_data.subjects(RDF.type, OWL.Nothing))
+
+
+def test_inference_is_separate(ontology, shipped_data):
+    """The closure holds only inferred triples, never the asserted ones, and leaves the input alone."""
+    before = len(shipped_data)
+    inferred = reason.infer(shipped_data, "rdfs", ontology)
+    assert len(shipped_data) == before
+    assert len(inferred) > 0
+    assert not any(t in shipped_data for t in inferred)
+    assert not any(t in ontology for t in inferred)
