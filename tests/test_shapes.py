@@ -1,0 +1,495 @@
+"""The SHACL shapes: well-formed (SHACL-for-SHACL), named, explained, and doing what they say.
+
+Fixtures live in ``tests/fixtures/shapes/{valid,invalid}/``, one small Turtle file per case; adding a
+file adds a test. Each file starts with comment lines:
+
+``# expect: <shape> <path> <severity>``
+    a finding that must be in the report: the shape IRI as ``shape:…`` (sh:sourceShape), the
+    result path as a CURIE (``^tc:memberOf`` for an inverse path, ``-`` for none) and the severity
+    (``Violation`` or ``Warning``). Several lines may be given; presence is asserted, not a count.
+``# expect[none]: …`` / ``# expect[rdfs]: …``
+    the same, for one inference regime only (RDFS range inference can turn a bad link into a
+    typing that another shape rejects).
+``# inference: none rdfs``
+    the regimes to run. By default a valid fixture runs under both, an invalid one under ``none``
+    plus every regime its ``expect[…]`` lines name. RDFS costs ~0.2 s a run, so it is asked for
+    where it matters: the issue's cases, class membership, ranges.
+
+A valid fixture must have no Violation under any regime it runs, and no Warning on a node it
+describes (other than those it allows with ``# allow: <shape>``). An invalid fixture whose
+expectations are all Warnings must still conform: a recommendation never breaks the data.
+
+Each fixture is merged with the part of the shared concept schemes (:func:`towncase.load.concepts`)
+it refers to: the concepts it names, with their schemes. The shapes only look one hop into a
+concept (its type and scheme), and the full schemes are checked by the shipped-data test, so this
+keeps each run small: the whole module runs in well under a minute.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from pyshacl import validate as pyshacl_validate
+from pyshacl.entrypoints import meta_validate
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SKOS
+
+from artefacts import ROOT
+from towncase import load, resources, validate
+from towncase.namespaces import PREFIXES, TC, bind_prefixes
+
+SHAPE = PREFIXES["shape"]
+FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
+VALID = sorted((FIXTURES / "valid").glob("*.ttl"))
+INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
+MAIN = ROOT / "shapes" / "towncase.shapes.ttl"
+RECOMMENDED = ROOT / "shapes" / "towncase-recommended.shapes.ttl"
+REGIMES = ("none", "rdfs")
+SEVERITIES = {"Violation": SH.Violation, "Warning": SH.Warning}
+
+# Predicates whose values are shapes, and the ones that make a node a shape.
+SHAPE_VALUED = (SH.property, SH.node, SH.qualifiedValueShape, SH["not"])
+SHAPE_LISTS = (SH["or"], SH["and"], SH.xone)
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+# Predicates of a shape that are not constraint parameters.
+NOT_CONSTRAINTS = {RDF.type, SH.property, SH.path, SH.severity, SH.message, SH.name, SH.description,
+                   SH.deactivated, SH.order, SH.group, RDFS.comment, RDFS.label, *TARGETS}
+
+
+# ---------------------------------------------------------------------------------------------
+# fixtures: parsing the header and the graph
+# ---------------------------------------------------------------------------------------------
+
+def expand(curie: str) -> URIRef:
+    prefix, _, local = curie.partition(":")
+    if prefix not in PREFIXES or not local:
+        raise ValueError(f"not a known CURIE: {curie!r}")
+    return URIRef(PREFIXES[prefix] + local)
+
+
+@dataclass(frozen=True)
+class Expected:
+    shape: URIRef
+    path: str                      # the CURIE as written ("-" for none, "^p" for an inverse path)
+    severity: str
+
+    def __str__(self):
+        return f"{self.shape.replace(SHAPE, 'shape:')} {self.path} {self.severity}"
+
+
+@dataclass
+class Fixture:
+    path: Path
+    expects: dict[str, list[Expected]] = field(default_factory=dict)   # regime ("*" = all) -> …
+    regimes: tuple[str, ...] = ()
+    allowed: set[URIRef] = field(default_factory=set)
+
+    def expected(self, regime: str) -> list[Expected]:
+        return self.expects.get("*", []) + self.expects.get(regime, [])
+
+
+HEADER = re.compile(r"#\s*(expect(?:\[(\w+)\])?|inference|allow)\s*:\s*(.*)")
+
+
+@lru_cache(maxsize=None)
+def fixture(path: Path) -> Fixture:
+    """The fixture's header: expectations, regimes, allowed warnings."""
+    fix = Fixture(path)
+    regimes = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        match = HEADER.match(line)
+        if not match:
+            continue
+        key, regime, value = match.groups()
+        if key == "inference":
+            regimes = tuple(value.split())
+            assert set(regimes) <= set(REGIMES), f"{path.name}: unknown regime in {line!r}"
+        elif key == "allow":
+            fix.allowed.add(expand(value.strip()))
+        else:
+            parts = value.split()
+            assert len(parts) == 3, f"{path.name}: want '# expect: <shape> <path> <severity>', got {line!r}"
+            shape, result_path, severity = parts
+            assert severity in SEVERITIES, f"{path.name}: severity must be Violation or Warning: {line!r}"
+            assert regime in (None, *REGIMES), f"{path.name}: unknown regime in {line!r}"
+            fix.expects.setdefault(regime or "*", []).append(Expected(expand(shape), result_path, severity))
+    if regimes is None:
+        named = [r for r in REGIMES if r in fix.expects]
+        regimes = REGIMES if path.parent.name == "valid" else tuple(dict.fromkeys(["none", *named]))
+    fix.regimes = regimes
+    return fix
+
+
+@lru_cache(maxsize=1)
+def concepts() -> Graph:
+    return load.concepts()
+
+
+def with_concepts(data: Graph) -> Graph:
+    """``data`` plus, from the shared schemes, the concepts it names and every concept scheme."""
+    schemes = concepts()
+    named = {t for triple in data for t in triple if isinstance(t, URIRef)}
+    named |= set(schemes.subjects(RDF.type, SKOS.ConceptScheme))
+    graph = bind_prefixes(Graph())
+    graph += data
+    for node in named:
+        for p, o in schemes.predicate_objects(node):
+            graph.add((node, p, o))
+    return graph
+
+
+@lru_cache(maxsize=None)
+def fixture_data(path: Path) -> Graph:
+    return load.parse_file(path)
+
+
+def run(path: Path, regime: str) -> validate.ValidationResult:
+    return validate.validate(with_concepts(fixture_data(path)), inference=regime)
+
+
+def params(paths):
+    return [pytest.param(p, r, id=f"{p.name}-{r}") for p in paths for r in fixture(p).regimes]
+
+
+# ---------------------------------------------------------------------------------------------
+# matching findings
+# ---------------------------------------------------------------------------------------------
+
+def path_text(result: validate.ValidationResult, node) -> str:
+    """A result path as the fixtures write it: a CURIE, ``^``CURIE, or ``-``."""
+    if node is None:
+        return "-"
+    if isinstance(node, BNode):
+        inverse = result.graph.value(node, SH.inversePath)
+        return "^" + curie(inverse) if inverse is not None else f"<complex path {node}>"
+    return curie(node)
+
+
+def curie(node) -> str:
+    text = str(node)
+    for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace):]}"
+    return f"<{text}>"
+
+
+def found(result: validate.ValidationResult) -> set[tuple[URIRef, str, str]]:
+    return {(f.shape, path_text(result, f.path), f.severity) for f in result.findings}
+
+
+def describe(result: validate.ValidationResult) -> str:
+    return "\n".join(f"  {f.severity} {curie(f.shape)} {path_text(result, f.path)} on {curie(f.focus)}: {f.message}"
+                     for f in result.findings) or "  (no findings)"
+
+
+# ---------------------------------------------------------------------------------------------
+# the fixture tests
+# ---------------------------------------------------------------------------------------------
+
+def test_there_are_fixtures():
+    assert VALID and INVALID
+    for path in INVALID:
+        fix = fixture(path)
+        assert fix.expects, f"{path.name} declares no '# expect:' line"
+        unrun = set(fix.expects) - {"*", *fix.regimes}
+        assert not unrun, f"{path.name} expects something under {unrun} but does not run it"
+    for path in VALID:
+        assert not fixture(path).expects, f"{path.name}: a valid fixture expects nothing (use '# allow:')"
+
+
+@pytest.mark.parametrize(("path", "regime"), params(VALID))
+def test_valid_fixture_conforms(path, regime):
+    result = run(path, regime)
+    violations = result.by_severity("Violation")
+    assert result.conforms and not violations, f"{path.name} ({regime}) should conform:\n{describe(result)}"
+    own = set(fixture_data(path).subjects())
+    warnings = [f for f in result.by_severity("Warning") if f.focus in own and f.shape not in fixture(path).allowed]
+    assert not warnings, f"{path.name} ({regime}) has warnings:\n" + "\n".join(
+        f"  {curie(f.shape)} on {curie(f.focus)}: {f.message}" for f in warnings)
+
+
+@pytest.mark.parametrize(("path", "regime"), params(INVALID))
+def test_invalid_fixture_fires_what_it_declares(path, regime):
+    expected = fixture(path).expected(regime)
+    assert expected, f"{path.name} declares nothing for {regime}"
+    result = run(path, regime)
+    got = found(result)
+    for exp in expected:
+        assert (exp.shape, exp.path, exp.severity) in got, \
+            f"{path.name} ({regime}): expected {exp}; the report has:\n{describe(result)}"
+    if all(exp.severity == "Warning" for exp in expected):
+        assert result.conforms, f"{path.name} ({regime}) expects only warnings but does not conform:\n{describe(result)}"
+    else:
+        assert not result.conforms
+
+
+def test_the_issue_cases_are_covered():
+    """Wrong datatype, missing label, observation without unit: each under none and rdfs."""
+    for name in ("observation-value-wrong-datatype", "place-without-zh-hans-label", "observation-without-unit"):
+        path = FIXTURES / "invalid" / f"{name}.ttl"
+        assert path.is_file(), name
+        assert set(fixture(path).regimes) == set(REGIMES), name
+
+
+# Classes that must never be used alone (each has a shape saying so): no valid fixture has one.
+ABSTRACT = {TC.Place, TC.AdministrativeArea, TC.Agent, TC.Outcome}
+
+
+def test_valid_fixtures_show_every_class(ontology):
+    """Between them the valid fixtures hold an instance of every concrete class of the ontology."""
+    typed = {o for path in VALID for o in fixture_data(path).objects(None, RDF.type)}
+    missing = (tc_classes(ontology) - ABSTRACT) - typed
+    assert not missing, f"no valid fixture shows {sorted(map(curie, missing))}"
+    assert {SKOS.Concept, SKOS.ConceptScheme} <= typed
+    assert not ABSTRACT & typed
+
+
+def test_every_fixture_expectation_names_a_shipped_shape():
+    shapes = validate.shapes()
+    for path in INVALID:
+        for exps in fixture(path).expects.values():
+            for exp in exps:
+                assert (exp.shape, None, None) in shapes, f"{path.name}: no shape {exp}"
+                if exp.path != "-":
+                    expand(exp.path.lstrip("^"))
+
+
+# ---------------------------------------------------------------------------------------------
+# the shapes themselves
+# ---------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def shapes_file(path: Path) -> Graph:
+    return load.parse_file(path)
+
+
+def shape_nodes(graph: Graph) -> set:
+    """Every node of the graph that is used or declared as a shape."""
+    nodes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.subjects(RDF.type, SH.PropertyShape))
+    nodes |= set(graph.subjects(SH.path, None))
+    for predicate in TARGETS:
+        nodes |= set(graph.subjects(predicate, None))
+    for predicate in SHAPE_VALUED:
+        nodes |= set(graph.objects(None, predicate))
+    for predicate in SHAPE_LISTS:
+        for head in graph.objects(None, predicate):
+            nodes |= set(Collection(graph, head))
+    return nodes
+
+
+def constrains(graph: Graph, node) -> bool:
+    """The shape has constraint parameters of its own (not only property shapes and targets)."""
+    return any(p not in NOT_CONSTRAINTS for p in graph.predicates(node, None))
+
+
+def reportable_shapes(graph: Graph) -> set:
+    """Shapes that can be the sh:sourceShape of a top-level result: targeted shapes with constraints
+    of their own, and the property shapes of targeted shapes."""
+    targeted = {s for p in TARGETS for s in graph.subjects(p, None)}
+    return ({s for s in targeted if constrains(graph, s)}
+            | {ps for s in targeted for ps in graph.objects(s, SH.property)})
+
+
+def test_shapes_files_are_the_two_expected():
+    assert sorted(p.name for p in resources.shape_files()) == [
+        "towncase-recommended.shapes.ttl", "towncase.shapes.ttl"]
+
+
+@pytest.mark.parametrize("path", [MAIN, RECOMMENDED], ids=lambda p: p.name)
+def test_every_shape_has_an_iri_and_its_constraints_one_english_message(path):
+    graph = shapes_file(path)
+    nodes = shape_nodes(graph)
+    assert nodes
+    for node in nodes:
+        assert isinstance(node, URIRef) and str(node).startswith(SHAPE), \
+            f"{path.name}: shape {node!r} is not an IRI in shape: (no blank-node shapes)"
+        kinds = set(graph.objects(node, RDF.type)) & {SH.NodeShape, SH.PropertyShape}
+        assert len(kinds) == 1, f"{curie(node)} must be typed sh:NodeShape or sh:PropertyShape"
+        assert (SH.PropertyShape in kinds) == ((node, SH.path, None) in graph), \
+            f"{curie(node)}: property shapes, and only they, have sh:path"
+        messages = list(graph.objects(node, SH.message))
+        # One message per shape: SHACL copies every message of a shape into each of its results,
+        # and towncase.validate keeps one, so a second message would make Finding.message arbitrary.
+        # A node shape with no constraint of its own (only sh:property) reports nothing itself.
+        if not constrains(graph, node):
+            assert len(messages) <= 1, f"{curie(node)} has {len(messages)} sh:message"
+            continue
+        assert len(messages) == 1, f"{curie(node)} has {len(messages)} sh:message, want exactly one"
+        assert isinstance(messages[0], Literal) and messages[0].language == "en" and len(messages[0]) > 10, \
+            f"{curie(node)}: sh:message must be an English sentence (@en)"
+
+
+def test_no_shape_is_defined_in_both_files():
+    main, recommended = ({n for n in shape_nodes(shapes_file(p)) if (n, RDF.type, None) in shapes_file(p)}
+                         for p in (MAIN, RECOMMENDED))
+    assert main and recommended
+    assert not main & recommended, f"defined in both files: {sorted(map(curie, main & recommended))}"
+
+
+def test_violations_live_in_the_main_file_and_warnings_in_the_recommended_file():
+    """Every shape that reports is a Violation in the main file and a Warning in the recommended one.
+
+    Helper shapes (reached only through sh:or, sh:not, sh:node, sh:qualifiedValueShape) carry no
+    severity at all: with allow_warnings pySHACL treats a failing nested shape of severity Warning as
+    conforming, which would silently switch the check off.
+    """
+    for path, severity in ((MAIN, None), (RECOMMENDED, SH.Warning)):
+        graph = shapes_file(path)
+        targeted = {s for p in TARGETS for s in graph.subjects(p, None)}
+        top = targeted | {ps for s in targeted for ps in graph.objects(s, SH.property)}
+        for node in shape_nodes(graph):
+            got = set(graph.objects(node, SH.severity))
+            if node in top:
+                want = {severity} if severity else set()
+                assert got <= {SH.Violation} if severity is None else got == want, \
+                    f"{path.name}: {curie(node)} has severity {sorted(map(curie, got))}"
+            else:
+                assert not got, f"{path.name}: helper {curie(node)} must not carry sh:severity"
+    # the files stand alone: every shape a file uses is defined in it
+    for path in (MAIN, RECOMMENDED):
+        graph = shapes_file(path)
+        assert not {n for n in shape_nodes(graph) if (n, RDF.type, None) not in graph}, path.name
+
+
+def test_every_reportable_shape_has_an_invalid_fixture():
+    declared = {exp.shape for path in INVALID for exps in fixture(path).expects.values() for exp in exps}
+    for path in (MAIN, RECOMMENDED):
+        missing = sorted(curie(s) for s in reportable_shapes(shapes_file(path)) - declared)
+        assert not missing, f"{path.name}: no invalid fixture expects {missing}"
+
+
+def test_severity_of_expectations_matches_the_file():
+    main = shape_nodes(shapes_file(MAIN))
+    for path in INVALID:
+        for exps in fixture(path).expects.values():
+            for exp in exps:
+                assert (exp.severity == "Violation") == (exp.shape in main), f"{path.name}: {exp}"
+
+
+# --- SHACL-for-SHACL ---
+
+@pytest.mark.parametrize("path", [MAIN, RECOMMENDED], ids=lambda p: p.name)
+def test_shapes_file_passes_shacl_for_shacl(path):
+    """pySHACL's meta_validate: the shapes graph as data against the W3C shacl-shacl shapes."""
+    conforms, _, text = meta_validate(shapes_file(path))
+    assert conforms, text
+
+
+def test_all_shapes_pass_shacl_for_shacl_through_meta_shacl_option():
+    """The same check as pySHACL's ``meta_shacl=True`` runs it before a validation (it raises if not)."""
+    conforms, _, _ = pyshacl_validate(Graph(), shacl_graph=validate.shapes(), meta_shacl=True,
+                                      allow_warnings=True, advanced=True)
+    assert conforms
+
+
+def test_shacl_for_shacl_rejects_a_broken_shape():
+    """The check has teeth: an ill-formed shape is refused by both routes."""
+    broken = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix shape: <https://w3id.org/towncase/shapes#> .
+        shape:Broken a sh:PropertyShape ; sh:path ( ) ; sh:minCount "one" ; sh:message "broken"@en .
+    """, format="turtle")
+    conforms, _, _ = meta_validate(broken)
+    assert not conforms
+    with pytest.raises(ReportableRuntimeError):
+        pyshacl_validate(Graph(), shacl_graph=broken, meta_shacl=True)
+
+
+# --- the shapes follow the ontology ---
+
+def subclasses(ontology: Graph, cls: URIRef) -> set[URIRef]:
+    return set(ontology.transitive_subjects(RDFS.subClassOf, cls))
+
+
+def tc_classes(ontology: Graph) -> set[URIRef]:
+    return {c for c in ontology.subjects(RDF.type, OWL.Class) if str(c).startswith(str(TC))}
+
+
+# The class-list helper shapes and the classes they must hold (kept in step with the ontology).
+CLASS_LISTS = {
+    "PlaceClasses": lambda o: subclasses(o, TC.Place),
+    "AdministrativeAreaClasses": lambda o: subclasses(o, TC.AdministrativeArea),
+    "SpecificAdministrativeAreaClasses": lambda o: subclasses(o, TC.AdministrativeArea) - {TC.AdministrativeArea},
+    "OrganizationClasses": lambda o: subclasses(o, TC.Organization),
+    "AgentClasses": lambda o: subclasses(o, TC.Agent),
+    "SpecificAgentClasses": lambda o: subclasses(o, TC.Agent) - {TC.Agent},
+    "OutcomeClasses": lambda o: subclasses(o, TC.Outcome),
+    "SpecificOutcomeClasses": lambda o: subclasses(o, TC.Outcome) - {TC.Outcome},
+    "SourceDocumentClasses": lambda o: subclasses(o, TC.SourceDocument),
+    "SubjectClasses": lambda o: subclasses(o, TC.Place) | subclasses(o, TC.Agent) | {TC.PopulationGroup, TC.Programme},
+    "SpecificPlaceClasses": lambda o: subclasses(o, TC.Place) - {TC.Place, TC.AdministrativeArea},
+    "CountyLevelClasses": lambda o: subclasses(o, TC.CountyLevelDivision),
+    "TownshipLevelClasses": lambda o: subclasses(o, TC.TownshipLevelDivision),
+}
+
+
+def test_class_lists_hold_each_class_and_all_its_subclasses(ontology):
+    shapes = validate.shapes()
+    for name, want in CLASS_LISTS.items():
+        node = URIRef(SHAPE + name)
+        head = shapes.value(node, SH["in"])
+        assert head is not None, f"shape:{name} has no sh:in"
+        assert set(Collection(shapes, head)) == want(ontology), f"shape:{name} is out of step with the ontology"
+
+
+def test_targets_include_every_subclass(ontology):
+    """Without inference a tc:Town is not a tc:Place: a shape targeting a class targets its subclasses too."""
+    shapes = validate.shapes()
+    for shape in set(shapes.subjects(SH.targetClass, None)):
+        targets = set(shapes.objects(shape, SH.targetClass))
+        for cls in targets & tc_classes(ontology):
+            missing = subclasses(ontology, cls) - targets
+            assert not missing, f"{curie(shape)} targets {curie(cls)} but not {sorted(map(curie, missing))}"
+
+
+def test_every_class_of_the_ontology_is_targeted_by_a_violation_shape(ontology):
+    targeted = set(shapes_file(MAIN).objects(None, SH.targetClass))
+    missing = tc_classes(ontology) - targeted
+    assert not missing, f"no shape targets {sorted(map(curie, missing))}"
+
+
+def test_every_tc_term_the_shapes_use_is_declared(ontology):
+    declared = set(ontology.subjects())
+    for triple in validate.shapes():
+        for term in triple:
+            if isinstance(term, URIRef) and str(term).startswith(str(TC)):
+                assert term in declared, f"the shapes use {curie(term)}, which the ontology does not declare"
+
+
+def test_shape_prefix_is_canonical():
+    assert PREFIXES["shape"] == "https://w3id.org/towncase/shapes#"
+
+
+# ---------------------------------------------------------------------------------------------
+# findings carry what a data author needs
+# ---------------------------------------------------------------------------------------------
+
+def test_a_finding_names_shape_path_focus_and_says_what_to_do():
+    result = run(FIXTURES / "invalid" / "observation-without-unit.ttl", "none")
+    [finding] = [f for f in result.findings if f.shape == URIRef(SHAPE + "Observation-unit")]
+    assert finding.severity == "Violation"
+    assert finding.path == TC.unit
+    assert finding.focus == URIRef("https://w3id.org/towncase/id/observation/diankou-2022-diankou-gdp")
+    assert finding.focus_label == "店口镇地区生产总值 / Gross domestic product of Diankou"
+    assert "unit:CCY_CNY" in finding.message and "data/README.md" in finding.message
+
+
+# ---------------------------------------------------------------------------------------------
+# the shipped data
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("inference", REGIMES)
+def test_shipped_data_conforms_to_the_shapes(shipped_data, inference):
+    if not load.case_names():
+        pytest.skip("no case data yet")
+    result = validate.validate(shipped_data, inference=inference)
+    assert result.conforms, "the shipped data has violations:\n" + describe(
+        validate.ValidationResult(result.conforms, result.graph, result.text, tuple(result.by_severity("Violation"))))
