@@ -13,6 +13,18 @@ DATA = ROOT / "data"
 SHARED = ROOT.parent / "shared"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the current results instead of comparing "
+                          "(review the diff against the source text before committing)")
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request) -> bool:
+    """True only when pytest runs with --update-goldens: goldens are never regenerated silently."""
+    return request.config.getoption("--update-goldens")
+
+
 @pytest.fixture(scope="session")
 def dataset():
     """All shipped named graphs (ontology, concepts, cases); do not mutate."""

@@ -74,3 +74,24 @@ def test_inference_is_separate(ontology, shipped_data):
     assert len(inferred) > 0
     assert not any(t in shipped_data for t in inferred)
     assert not any(t in ontology for t in inferred)
+
+
+RL_SAFE = {OWL.Ontology, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.TransitiveProperty,
+           OWL.SymmetricProperty, OWL.FunctionalProperty, OWL.versionIRI, OWL.versionInfo, OWL.inverseOf,
+           RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, RDFS.label, RDFS.comment,
+           RDFS.seeAlso, RDF.type}
+
+
+def test_stays_within_owl2_rl_constructs(ontology):
+    """Only axioms OWL 2 RL allows with named classes: no unions, existentials, cardinalities, imports."""
+    used = {p for _, p, _ in ontology if str(p).startswith((str(OWL), str(RDFS), str(RDF)))}
+    used |= {o for o in ontology.objects(None, RDF.type) if str(o).startswith(str(OWL))}
+    assert used <= RL_SAFE, used - RL_SAFE
+    for s, p, o in ontology.triples((None, RDFS.subClassOf, None)):
+        assert isinstance(o, URIRef), f"{s} has an anonymous superclass"
+    for prop in set(ontology.subjects(RDF.type, OWL.DatatypeProperty)):
+        for parent in ontology.objects(prop, RDFS.subPropertyOf):
+            assert (parent, RDF.type, OWL.ObjectProperty) not in ontology, f"{prop} ⊑ object property {parent}"
+    for prop in set(ontology.subjects(RDF.type, OWL.ObjectProperty)):
+        for parent in ontology.objects(prop, RDFS.subPropertyOf):
+            assert (parent, RDF.type, OWL.DatatypeProperty) not in ontology, f"{prop} ⊑ datatype property {parent}"

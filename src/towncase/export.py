@@ -41,11 +41,31 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     if rdflib_format == "json-ld":
         text = graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
         return _normalise_jsonld(text).encode("utf-8")
+    if rdflib_format == "trig":
+        return _trig(graph).encode("utf-8")
     data = graph.serialize(format=rdflib_format, encoding="utf-8")
     if rdflib_format in ("nt", "nquads"):
         lines = sorted(set(line for line in data.decode("utf-8").splitlines() if line.strip()))
         return ("\n".join(lines) + "\n").encode("utf-8")
     return data
+
+
+def _trig(ds: Dataset) -> str:
+    """TriG with the named graphs in order of their names, each block written by the (ordered)
+    Turtle serializer; rdflib's own TriG writer follows store order, which varies between runs."""
+    prefixes, blocks = {}, []
+    for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
+        turtle = bind_prefixes(_plain(graph)).serialize(format="turtle")
+        body = []
+        for line in turtle.splitlines():
+            if line.startswith("@prefix"):
+                prefixes[line] = None
+            elif line.strip():
+                body.append("    " + line)
+            else:
+                body.append("")
+        blocks.append(f"<{graph.identifier}> {{\n" + "\n".join(body).strip("\n") + "\n}\n")
+    return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
 
 
 def _normalise_jsonld(text: str) -> str:
@@ -123,9 +143,9 @@ def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = ("ttl", "nt", 
                 written.append(Written(path, len(moved[name])))
     whole = Dataset()
     bind_prefixes(whole)
-    for name, graph in moved.items():
+    for name in sorted(moved, key=str):
         target = whole.graph(URIRef(_move_iri(str(name), base)))
-        target += graph
+        target += moved[name]
     for fmt in formats:
         if fmt in DATASET_FORMATS:
             path = out_dir / f"towncase.{fmt}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Dataset
+from rdflib import RDF, RDFS, Dataset
 
 from . import query
 from .labels import label
+from .namespaces import TC
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,40 @@ def stats(ds: Dataset, lang: str = "zh") -> Stats:
         observations=counted("observations-per-indicator"),
         labels=counted("labels-per-language"),
     )
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What one case's named graph holds."""
+
+    case: str              # the case IRI
+    label_zh: str
+    label_en: str
+    triples: int
+    entities: int          # resources typed with any class
+    observations: int
+    outcomes: int          # qualitative outcomes
+    programmes: int
+    quotes: int
+
+
+def case_summaries(ds: Dataset) -> list[CaseSummary]:
+    """One summary per case graph of ``ds`` (a graph holding a ``tc:Case``), in IRI order."""
+    summaries = []
+    for graph in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
+        for case in sorted(graph.subjects(RDF.type, TC.Case)):
+            typed = set(graph.subjects(RDF.type, None))
+
+            def count(cls, closure=False):
+                members = set(graph.subjects(RDF.type, cls))
+                if closure:
+                    for sub in ds.transitive_subjects(RDFS.subClassOf, cls):
+                        members |= set(graph.subjects(RDF.type, sub))
+                return len(members)
+
+            summaries.append(CaseSummary(
+                case=str(case), label_zh=label(ds, case, "zh"), label_en=label(ds, case, "en"),
+                triples=len(graph), entities=len(typed), observations=count(TC.Observation),
+                outcomes=count(TC.QualitativeOutcome, closure=True), programmes=count(TC.Programme),
+                quotes=count(TC.Quote)))
+    return summaries

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, SH, Graph, Node
+from rdflib import SH, Graph, Node
 
 from . import load, resources
 from .errors import UnknownNameError
@@ -86,7 +86,8 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
 
 
 def _findings(report: Graph, data: Graph):
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    # Top-level results only: pySHACL nests the results of a failing sh:node under sh:detail.
+    for result in report.objects(None, SH.result):
         focus = report.value(result, SH.focusNode)
         severity = report.value(result, SH.resultSeverity)
         yield Finding(

@@ -1,0 +1,185 @@
+"""The command line: exit codes, messages a data author can act on, non-destructive outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import RDFS, XSD
+
+from artefacts import ROOT
+from towncase import load
+from towncase.cli import main
+from towncase.labels import curie
+from towncase.namespaces import TC
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_validate_shipped_case_conforms():
+    result = run("validate")
+    assert result.exit_code == 0, result.output
+    assert "conforms" in result.output
+
+
+def test_validate_with_rdfs_conforms():
+    assert run("validate", "--inference", "rdfs").exit_code == 0
+
+
+def test_validate_turtle_report_is_rdf():
+    result = run("validate", "--format", "turtle")
+    assert result.exit_code == 0
+    assert "sh:conforms true" in result.output
+
+
+def first(graph, cls):
+    return sorted(graph.subjects(RDF.type, cls))[0]
+
+
+def broken_case(tmp_path: Path, breaking) -> tuple[Path, URIRef]:
+    graph = load.case("diankou-2022")
+    node = breaking(graph)
+    path = tmp_path / "broken.ttl"
+    path.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    return path, node
+
+
+def without_unit(graph):
+    obs = first(graph, TC.Observation)
+    graph.remove((obs, TC.unit, None))
+    return obs
+
+
+def wrong_datatype(graph):
+    obs = first(graph, TC.Observation)
+    value = graph.value(obs, TC.value)
+    graph.set((obs, TC.value, Literal(str(value), datatype=XSD.string)))
+    return obs
+
+
+def without_english_label(graph):
+    place = first(graph, TC.Town)
+    for label in list(graph.objects(place, RDFS.label)):
+        if label.language == "en":
+            graph.remove((place, RDFS.label, label))
+    return place
+
+
+@pytest.mark.parametrize("breaking, path, words", [
+    (without_unit, "tc:unit", "unit"),
+    (wrong_datatype, "tc:value", "xsd:"),
+    (without_english_label, "rdfs:label", "en"),
+], ids=["observation-without-unit", "wrong-datatype", "missing-english-label"])
+def test_broken_copy_fails_naming_node_and_fix(tmp_path, breaking, path, words):
+    broken, node = broken_case(tmp_path, breaking)
+    before = broken.read_bytes()
+    result = run("validate", str(broken))
+    assert result.exit_code == 1, result.output
+    violation = [block for block in result.output.split("Violation: ")[1:] if block.startswith(curie(node))]
+    assert violation, f"no violation names {curie(node)}:\n{result.output}"
+    assert any(f"path:  {path}" in block and words in block.split("shape: ", 1)[1] for block in violation), violation
+    assert "does not conform" in result.output
+    assert broken.read_bytes() == before, "validate must not modify its input"
+
+
+def test_syntax_error_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix tc: <https://w3id.org/towncase/ontology#> .\n\n<a> tc:value "unclosed .\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:3" in result.output
+
+
+def test_missing_file_is_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope.ttl")])
+    assert result.exit_code == 2
+    assert "no such file" in result.output
+
+
+def test_unknown_regime_is_usage_error():
+    assert CliRunner().invoke(main, ["infer", "--regime", "owl-full"]).exit_code == 2
+
+
+def test_infer_writes_a_separate_graph_and_leaves_data_alone(tmp_path):
+    before = tree_digest(ROOT / "data")
+    out = tmp_path / "closure.ttl"
+    result = run("infer", "--regime", "rdfs", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    inferred = load.parse_file(out)
+    asserted = load.shipped_data() + load.ontology()
+    assert len(inferred) > 0
+    assert not any(t in asserted for t in inferred)
+    assert tree_digest(ROOT / "data") == before
+
+
+def test_stats_counts_in_both_languages():
+    zh, en = run("stats"), run("stats", "--lang", "en")
+    assert zh.exit_code == en.exit_code == 0
+    assert "定量观测" in zh.output and "quantitative observation" in en.output
+    assert "zh-Hans" in en.output
+
+
+def test_build_writes_deterministic_exports(tmp_path):
+    first_run, second_run = tmp_path / "a", tmp_path / "b"
+    env = dict(os.environ)
+    for out, seed in ((first_run, "1"), (second_run, "2")):
+        env["PYTHONHASHSEED"] = seed
+        done = subprocess.run([sys.executable, "-m", "towncase", "build", "--out", str(out)],
+                              capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in first_run.iterdir())
+    assert "diankou-2022.ttl" in names and "towncase.trig" in names
+    assert not [n for n in names if n.endswith(".tmp")]
+    for name in names:
+        assert (first_run / name).read_bytes() == (second_run / name).read_bytes(), name
+    assert "店口" in done.stdout and "Diankou" in done.stdout
+
+
+def test_build_export_round_trips(tmp_path):
+    assert run("build", "--out", str(tmp_path)).exit_code == 0
+    case = load.case("diankou-2022")
+    for suffix in ("ttl", "nt", "jsonld"):
+        again = load.parse_file(tmp_path / f"diankou-2022.{suffix}")
+        assert len(again) == len(case), suffix
+
+
+def test_build_rebases_iris(tmp_path):
+    assert run("build", "--out", str(tmp_path), "--base", "https://example.org/tc/", "--format", "nt").exit_code == 0
+    text = (tmp_path / "diankou-2022.nt").read_text(encoding="utf-8")
+    assert "https://example.org/tc/id/place/" in text and "https://w3id.org/towncase/" not in text
+
+
+def commands():
+    return sorted(main.commands)
+
+
+@pytest.mark.parametrize("command", commands())
+def test_every_command_has_help_with_examples(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output
+
+
+def test_module_and_console_script_answer_help():
+    done = subprocess.run([sys.executable, "-m", "towncase", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "validate" in done.stdout
+    script = Path(sys.executable).with_name("towncase")  # installed with the package under test
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "build" in done.stdout
