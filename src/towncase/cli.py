@@ -5,6 +5,7 @@ Exit codes: 0 ok / conforms, 1 does not conform, 2 usage or input error.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from functools import wraps
 from importlib.metadata import version
@@ -13,7 +14,8 @@ from pathlib import Path
 import click
 
 from . import export as export_stage
-from . import load, reason
+from . import load, reason, render
+from . import query as query_stage
 from . import stats as stats_stage
 from . import validate as validate_stage
 from .errors import TowncaseError
@@ -155,6 +157,64 @@ def _stats_text(s: stats_stage.Stats, lang: str) -> str:
 
 
 @main.command()
+@click.argument("name", required=False)
+@click.option("--lang", type=click.Choice(list(query_stage.LANGUAGE_RANGES)), default="zh", show_default=True,
+              help="Language of the summaries.")
+@_errors_to_exit
+def queries(name: str | None, lang: str) -> None:
+    """List the stored queries (name, summary, parameters), or show one in full.
+
+    \b
+    Examples:
+      towncase queries
+      towncase queries --lang en
+      towncase queries town-profile
+    """
+    if name:
+        click.echo(render.query_help(query_stage.stored(name), lang, _width()), nl=False)
+    else:
+        click.echo(render.catalogue(query_stage.catalogue().values(), lang, _width()), nl=False)
+
+
+@main.command("query")
+@click.argument("name", required=False)
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter value (repeatable); towncase queries NAME lists them.")
+@click.option("--lang", type=click.Choice(list(query_stage.LANGUAGE_RANGES)), default="zh", show_default=True,
+              help="Label language (falling back to the other).")
+@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="table", show_default=True,
+              help="Rows: table, csv, tsv, json (SPARQL 1.1 JSON), markdown. Graphs: turtle, jsonld.")
+@click.option("--inference", type=REGIMES, default="none", show_default=True,
+              help="Query the asserted graph, or add what a regime infers.")
+@click.option("--file", "file", type=click.Path(path_type=Path), default=None, help="Run your own .rq file.")
+@click.option("-e", "--expression", "text", default=None, help="Run this SPARQL query text.")
+@_errors_to_exit
+def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str, inference: str,
+                  file: Path | None, text: str | None) -> None:
+    """Run a stored query by NAME (or your own with --file / -e) over the shipped cases.
+
+    Parameter values are bound, never pasted into the query; a bad value, a missing required
+    parameter or an unknown name exits with 2. Your own queries may use the canonical prefixes
+    (tc:, place:, indicator: …) without declaring them.
+
+    \b
+    Examples:
+      towncase query town-profile --lang en
+      towncase query indicator-across-towns --param indicator=indicator:land-area --format csv
+      towncase query provenance --param entity=observation:diankou-2022-diankou-gdp
+      towncase query -e 'SELECT ?town WHERE { ?town a tc:Town }' --format json
+    """
+    chosen = query_stage.choose(name, file, text)
+    answer = query_stage.answer(load.dataset(), chosen, query_stage.parse_assignments(params), lang, inference)
+    click.echo(render.result(answer, fmt, lang, _width()), nl=False)
+
+
+def _width() -> int:
+    """Terminal columns (COLUMNS, else the terminal, else 80)."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+@main.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("towncase-export"),
               show_default=True, help="Folder for the export files.")
 @click.option("--base", default=None, help="Rebase the canonical https://w3id.org/towncase/ IRIs.")
@@ -188,12 +248,15 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...]) -> None:
 def _summary(ds, result: validate_stage.ValidationResult) -> str:
     zh, en = stats_stage.stats(ds, "zh"), stats_stage.stats(ds, "en")
     warnings = len(result.by_severity("Warning"))
-    rows = [(f"{c} / {e}", str(n)) for (c, n), (e, _) in zip(zh.entities, en.entities)]
     lines = [
         f"towncase {version('towncase')} — 城镇发展案例知识图谱 / town-case knowledge graph",
-        f"案例 / cases: {', '.join(load.case_names())}",
         f"三元组 / triples: {zh.triples};  SHACL: 符合 / conforms ({warnings} 条建议 / warnings)",
-        "",
-        table(["类 / class", "实体 / entities"], rows),
     ]
+    for case in stats_stage.case_summaries(ds):
+        lines += ["", f"{case.label_zh}", f"{case.label_en}",
+                  f"  {case.triples} 三元组 triples · {case.entities} 实体 entities · {case.quotes} 原文引语 quotes",
+                  f"  {case.observations} 定量观测 observations · {case.outcomes} 定性成果 outcomes · "
+                  f"{case.programmes} 政策项目 programmes"]
+    rows = [(f"{c} / {e}", str(n)) for (c, n), (e, _) in zip(zh.entities, en.entities)]
+    lines += ["", table(["类 / class", "实体 / entities"], rows)]
     return "\n".join(lines)

@@ -140,6 +140,7 @@ PREFIXES: dict[str, str] = {
     "level": BASE + "concept/level/",
     "cmp": BASE + "concept/comparator/",
     "role": BASE + "concept/role/",
+    "shape": BASE + "shapes#",
     "unit": "http://qudt.org/vocab/unit/",
     "qudt": "http://qudt.org/schema/qudt/",
     "schema": "https://schema.org/",

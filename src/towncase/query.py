@@ -4,45 +4,190 @@ Each ``.rq`` file opens with a grlc-style header of ``#+`` comment lines holding
 
     #+ summary: Town profile: the headline indicators
     #+ summary_zh: 城镇概况:主要指标
-    #+ tags: [profile]
+    #+ description: …
+    #+ tags: [profile, theme:thriving-industry]
     #+ params:
-    #+   town: {type: iri, default: "https://w3id.org/towncase/id/place/shaoxing-zhuji-diankou"}
+    #+   town: {type: iri, class: tc:Town, default: "place:shaoxing-zhuji-diankou"}
+    #+   lang: {type: string, default: zh}
 
-Parameters are bound with rdflib's ``initBindings``; no value is ever formatted into SPARQL.
+so the file stays valid SPARQL 1.1 and runs unchanged in any SPARQL tool. A parameter is the query
+variable of the same name (``?town``). towncase binds it through rdflib's ``initBindings`` on a
+prepared query, typed from the header (``iri``, ``string``, ``langstring``, ``integer``, ``decimal``,
+``date``); no value is ever formatted into SPARQL text. ``lang`` is reserved: it is chosen with
+``--lang zh|en`` and bound as the BCP 47 language *range* ``"zh"`` or ``"en"`` for ``langMatches``
+(a range ``"zh"`` matches the data's ``zh-Hans`` tags). Queries read it as
+``COALESCE(?lang, "zh")``, so a tool that binds nothing gets the header default.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
+from typing import Iterable, Mapping
 
 import yaml
-from rdflib import Graph
+from pyparsing import ParseBaseException
+from rdflib import Dataset, Graph, Literal, URIRef, Variable
+from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
+from rdflib.term import Node
 
-from . import resources
-from .errors import InputError, UnknownNameError
+from . import reason, resources
+from .errors import InputError, ParameterError, UnknownNameError
+from .labels import curie
+from .namespaces import PREFIXES
+
+#: The types a header may give a parameter.
+PARAM_TYPES = ("iri", "string", "langstring", "integer", "decimal", "date")
+#: ``--lang`` choice → the language range bound to ``?lang`` …
+LANGUAGE_RANGES = {"zh": "zh", "en": "en"}
+#: … and the tag an untagged ``langstring`` value gets.
+LANGUAGE_TAGS = {"zh": "zh-Hans", "en": "en"}
+#: The reserved parameter set by ``--lang`` rather than ``--param``.
+LANG_PARAM = "lang"
+#: Header keys a query may use (a typo such as ``sumary`` is an error, not a silent omission).
+HEADER_KEYS = {"summary", "summary_zh", "description", "description_zh", "tags", "params",
+               "same_under_inference"}
+PARAM_KEYS = {"type", "default", "required", "description", "class", "scheme", "example"}
+#: IRI schemes accepted as written; anything else before a colon must be a canonical prefix.
+IRI_SCHEMES = ("http", "https", "urn", "tag", "mailto", "file", "did")
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_LANG_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INSTANCES = prepareQuery(
+    "SELECT DISTINCT ?instance WHERE { ?instance a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class }")
+_IN_SCHEME = prepareQuery(
+    "SELECT DISTINCT ?instance WHERE { ?instance <http://www.w3.org/2004/02/skos/core#inScheme> ?class }")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a query, as its header declares it.
+
+    Attributes:
+        name: the query variable it binds (without ``?``).
+        type: one of :data:`PARAM_TYPES`.
+        default: the value used when none is given (as a user would write it), or ``None``.
+        required: whether a value must be given (a required parameter has no default).
+        description: what it means.
+        cls: for an ``iri``, the class (CURIE) its value must be an instance of, or ``None``.
+        scheme: for an ``iri``, the SKOS concept scheme its value must be in, or ``None``.
+        example: a value to show in listings and to run the query with in tests.
+    """
+
+    name: str
+    type: str
+    default: str | None = None
+    required: bool = False
+    description: str = ""
+    cls: str | None = None
+    scheme: str | None = None
+    example: str | None = None
 
 
 @dataclass(frozen=True)
 class StoredQuery:
-    """One ``.rq`` file of the catalogue: its name (the file stem), header and text."""
+    """One query: its name (the file stem, or ``<-e>`` for an ad-hoc text), header and text."""
 
     name: str
-    path: Path
+    path: Path | None
     text: str
-    header: dict = field(default_factory=dict)
+    header: dict
+    stored: bool = False
+
+    @cached_property
+    def params(self) -> dict[str, Param]:
+        """``{name: Param}`` from the header, in header order."""
+        return _params(self.header.get("params") or {}, self.source)
 
     @property
-    def params(self) -> dict:
-        """``{name: {type, default, required, description}}`` from the header."""
-        return self.header.get("params") or {}
+    def source(self) -> str:
+        """Where the query comes from, for messages."""
+        return str(self.path) if self.path else self.name
+
+    @property
+    def tags(self) -> list[str]:
+        """The header's tags (e.g. ``theme:thriving-industry``)."""
+        return [str(t) for t in self.header.get("tags") or []]
+
+    @property
+    def same_under_inference(self) -> bool:
+        """Whether the answer is the same over the asserted and the RDFS-inferred graph (default yes)."""
+        return bool(self.header.get("same_under_inference", True))
 
     def summary(self, lang: str = "en") -> str:
         """The one-line summary in ``zh`` or ``en``, falling back to the other."""
-        zh, en = self.header.get("summary_zh", ""), self.header.get("summary", "")
-        return (zh or en) if lang == "zh" else (en or zh)
+        return self._bilingual("summary", lang)
+
+    def description(self, lang: str = "en") -> str:
+        """The description in ``zh`` or ``en``, falling back to the other."""
+        return self._bilingual("description", lang)
+
+    def _bilingual(self, key: str, lang: str) -> str:
+        zh, en = str(self.header.get(f"{key}_zh") or ""), str(self.header.get(key) or "")
+        return _unfold_cjk((zh or en) if lang == "zh" else (en or zh))
+
+    @cached_property
+    def prepared(self) -> Query:
+        """The parsed query. Stored queries declare every prefix (so any SPARQL tool runs them);
+        the user's own may use the canonical prefixes without declaring them.
+
+        Raises:
+            InputError: the text is not a SPARQL 1.1 query (names the line and column).
+        """
+        return parse(self.text, self.source, init_ns=None if self.stored else PREFIXES)
+
+    @property
+    def form(self) -> str:
+        """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``."""
+        return self.prepared.algebra.name.removesuffix("Query").upper()
+
+    @cached_property
+    def variables(self) -> frozenset[str]:
+        """Every variable the query mentions (patterns, expressions, projections)."""
+        mentioned, _ = _variables(self.prepared.algebra)
+        return frozenset(mentioned)
+
+    @cached_property
+    def input_variables(self) -> frozenset[str]:
+        """Variables the query reads but never binds itself: what a caller must (or may) bind."""
+        mentioned, bound = _variables(self.prepared.algebra)
+        return frozenset(mentioned - bound)
+
+
+_CJK = "\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_FOLDED_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}\u201c\u2018])|(?<=[{_CJK}\u201d\u2019]) (?=[{_CJK}])")
+
+
+def _unfold_cjk(text: str) -> str:
+    """Drop the spaces YAML folding (``>-``) puts between two lines of Chinese text."""
+    return _FOLDED_SPACE.sub("", text)
+
+
+def parse(text: str, source: str = "<query>", init_ns: Mapping[str, str] | None = None) -> Query:
+    """Parse a SPARQL 1.1 query (never an update).
+
+    Raises:
+        InputError: a syntax error (with line and column) or an undeclared prefix.
+    """
+    try:
+        return prepareQuery(text, initNs=dict(init_ns or {}))
+    except ParseBaseException as err:
+        raise InputError(f"SPARQL syntax error at column {err.col}: {err.msg}", file=source, line=err.lineno,
+                         hint="only SPARQL 1.1 queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run here") from err
+    except Exception as err:  # rdflib raises a bare Exception for an unknown prefix and algebra errors
+        raise InputError(f"SPARQL error: {err}", file=source,
+                         hint="declare every prefix with a PREFIX line (stored queries must)") from err
 
 
 def parse_header(text: str, source: str = "<query>") -> dict:
@@ -60,22 +205,60 @@ def parse_header(text: str, source: str = "<query>") -> dict:
                          hint="the #+ lines must form YAML, e.g. '#+ summary: …'") from err
     if not isinstance(header, dict):
         raise InputError("the #+ header is not a mapping", file=source)
+    unknown = sorted(set(header) - HEADER_KEYS)
+    if unknown:
+        raise UnknownNameError(f"#+ header key in {source}:", unknown[0], sorted(HEADER_KEYS))
     return header
 
 
-def read_query(path: Path) -> StoredQuery:
-    """Read one ``.rq`` file."""
+def _params(raw: object, source: str) -> dict[str, Param]:
+    if not isinstance(raw, dict):
+        raise InputError("#+ params must be a mapping of name → {type, default, …}", file=source)
+    params = {}
+    for name, spec in raw.items():
+        spec = spec or {}
+        if not isinstance(spec, dict):
+            raise InputError(f"#+ params: {name} must be a mapping", file=source)
+        unknown = sorted(set(spec) - PARAM_KEYS)
+        if unknown:
+            raise UnknownNameError(f"key of parameter {name!r} in {source}:", unknown[0], sorted(PARAM_KEYS))
+        kind = spec.get("type", "string")
+        if kind not in PARAM_TYPES:
+            raise UnknownNameError(f"parameter type in {source}:", str(kind), list(PARAM_TYPES))
+        default = spec.get("default")
+        required = bool(spec.get("required", False))
+        if required and default is not None:
+            raise InputError(f"#+ params: {name} is required, so it cannot have a default", file=source)
+        params[str(name)] = Param(
+            name=str(name), type=kind, default=None if default is None else str(default), required=required,
+            description=str(spec.get("description") or ""), cls=spec.get("class"), scheme=spec.get("scheme"),
+            example=None if spec.get("example") is None else str(spec["example"]))
+        if (params[str(name)].cls or params[str(name)].scheme) and kind != "iri":
+            raise InputError(f"#+ params: {name} has a class or scheme, so its type must be iri", file=source)
+    return params
+
+
+def read_query(path: Path, stored: bool = False) -> StoredQuery:
+    """Read one ``.rq`` file: the user's own, or (``stored``) one of the catalogue."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
-        raise InputError(f"cannot read query: {err.strerror}", file=str(path)) from err
-    return StoredQuery(name=path.stem, path=path, text=text, header=parse_header(text, str(path)))
+        raise InputError(f"cannot read query: {err.strerror}", file=str(path), hint="check the path") from err
+    except UnicodeDecodeError as err:
+        raise InputError("the query is not UTF-8 text", file=str(path)) from err
+    return StoredQuery(name=path.stem, path=path, text=text, header=parse_header(text, str(path)), stored=stored)
+
+
+def from_text(text: str, name: str = "<-e>") -> StoredQuery:
+    """An ad-hoc query given as text (it may carry a ``#+`` header of its own)."""
+    return StoredQuery(name=name, path=None, text=text, header=parse_header(text, name))
 
 
 def catalogue() -> dict[str, StoredQuery]:
-    """Every stored query, by name."""
-    return {q.name: q for q in map(read_query, resources.query_files())}
+    """Every stored query, by name, in name order."""
+    return {path.stem: read_query(path, stored=True)
+            for path in sorted(resources.query_files(), key=lambda p: p.stem)}
 
 
 def stored(name: str) -> StoredQuery:
@@ -90,7 +273,237 @@ def stored(name: str) -> StoredQuery:
     return queries[name]
 
 
-def run(graph: Graph, query: StoredQuery, bindings: dict | None = None) -> Result:
-    """Run a query over a graph or dataset with bound parameters (rdflib terms)."""
-    prepared = prepareQuery(query.text)
-    return graph.query(prepared, initBindings=bindings or {})
+def choose(name: str | None = None, file: Path | None = None, text: str | None = None) -> StoredQuery:
+    """Exactly one of a stored query's name, a ``.rq`` file or a query text.
+
+    Raises:
+        ParameterError: none or more than one was given.
+    """
+    given = [x for x in (name, file, text) if x is not None]
+    if len(given) != 1:
+        raise ParameterError("give one query: a stored query NAME, --file Q.rq or -e 'SPARQL'",
+                             hint="towncase queries lists the stored ones")
+    if name is not None:
+        return stored(name)
+    return read_query(file) if file is not None else from_text(text)
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
+    """``["town=place:…", …]`` → ``{"town": "place:…"}``; a value may contain ``=``.
+
+    Raises:
+        ParameterError: an item without ``=``, an empty name, or a name given twice.
+    """
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParameterError(f"--param {pair!r} is not KEY=VALUE", hint="e.g. --param town=place:shaoxing-zhuji-diankou")
+        if key in values:
+            raise ParameterError(f"--param {key} is given twice")
+        values[key] = value
+    return values
+
+
+def bind(graph: Graph, query: StoredQuery, values: Mapping[str, str] | None = None,
+         lang: str = "zh") -> dict[str, Node]:
+    """Typed rdflib terms for a query's parameters: the given values, else the header defaults.
+
+    A query's parameters are typed by its header. The user's own query (``-e``, ``--file``) may
+    also bind variables it does not declare, and gets ``?lang`` bound if it reads it: a value written ``<…>``, ``http(s)://…`` or with a canonical prefix
+    (``place:…``) is an IRI, anything else a plain string.
+
+    Args:
+        graph: the graph the query will run over (an ``iri`` parameter with a ``class`` must name
+            an instance of it there).
+        query: the query.
+        values: parameter name → value as the user wrote it.
+        lang: ``zh`` or ``en``; bound to ``?lang`` when the query declares it.
+
+    Raises:
+        UnknownNameError: an unknown parameter (with the close matches), ``lang`` not ``zh``/``en``,
+            or an IRI not of the parameter's class (with the close matches among its instances).
+        ParameterError: a missing required parameter, or a value of the wrong type.
+    """
+    values = dict(values or {})
+    if lang not in LANGUAGE_RANGES:
+        raise UnknownNameError("language", lang, list(LANGUAGE_RANGES))
+    if LANG_PARAM in values:
+        raise ParameterError("the label language is chosen with --lang zh|en, not --param lang=…")
+    declared = query.params
+    bindings: dict[str, Node] = {}
+    for name, value in values.items():
+        if name in declared:
+            bindings[name] = convert(declared[name], value, lang)
+        elif not query.stored and name in query.variables:
+            bindings[name] = _untyped(name, value)
+        else:
+            known = [p for p in declared if p != LANG_PARAM] or sorted(query.input_variables - {LANG_PARAM})
+            raise UnknownNameError(f"parameter of query {query.name}:", name, known)
+    if LANG_PARAM not in declared and not query.stored and LANG_PARAM in query.input_variables:
+        bindings[LANG_PARAM] = Literal(LANGUAGE_RANGES[lang])
+    for name, param in declared.items():
+        if name == LANG_PARAM:
+            bindings[name] = Literal(LANGUAGE_RANGES[lang])
+        elif name not in bindings and param.required:
+            example = f"{name}={param.example}" if param.example else f"{name}=…"
+            raise ParameterError(f"query {query.name} needs --param {name} ({param.type})",
+                                 hint=f"e.g. --param {example}")
+        elif name not in bindings and param.default is not None:
+            bindings[name] = convert(param, param.default, lang)
+    for name, param in declared.items():
+        if name in bindings and param.cls:
+            _check_member(graph, _INSTANCES, param.cls, "an instance of", param, bindings[name])
+        if name in bindings and param.scheme:
+            _check_member(graph, _IN_SCHEME, param.scheme, "a concept of", param, bindings[name])
+    return bindings
+
+
+def convert(param: Param, value: str, lang: str = "zh") -> Node:
+    """One value, as written by a user, to the rdflib term its parameter type says.
+
+    Raises:
+        ParameterError: the value is not of the type (e.g. not an IRI, not an integer).
+        UnknownNameError: an IRI written with a prefix that is not canonical.
+    """
+    kind = param.type
+    if kind == "iri":
+        return iri(value, param.name)
+    if kind == "string":
+        return Literal(value)
+    if kind == "langstring":
+        text, at, tag = value.rpartition("@")
+        if at and text and _LANG_TAG.fullmatch(tag):
+            return Literal(text, lang=tag)
+        return Literal(value, lang=LANGUAGE_TAGS.get(lang, "zh-Hans"))
+    if kind == "integer":
+        if not _INTEGER.fullmatch(value.strip()):
+            raise ParameterError(f"--param {param.name}={value!r} is not an integer", hint="e.g. 2022")
+        return Literal(int(value), datatype=XSD.integer)
+    if kind == "decimal":
+        try:
+            if not _DECIMAL.fullmatch(value.strip()):
+                raise InvalidOperation
+            return Literal(Decimal(value.strip()), datatype=XSD.decimal)
+        except InvalidOperation:
+            raise ParameterError(f"--param {param.name}={value!r} is not a decimal number", hint="e.g. 0.45") from None
+    if kind == "date":
+        try:
+            if not _DATE.fullmatch(value.strip()):
+                raise ValueError
+            date.fromisoformat(value.strip())
+        except ValueError:
+            raise ParameterError(f"--param {param.name}={value!r} is not a date",
+                                 hint="write it YYYY-MM-DD, e.g. 2022-07-01") from None
+        return Literal(value.strip(), datatype=XSD.date)
+    raise UnknownNameError("parameter type", kind, list(PARAM_TYPES))  # header checks make this unreachable
+
+
+def iri(value: str, name: str = "iri") -> URIRef:
+    """An IRI from ``<…>``, a full ``http(s)://…`` / ``urn:…`` IRI, or a canonical CURIE (``place:…``).
+
+    Raises:
+        ParameterError: not an IRI, or it holds a character SPARQL forbids in IRIs (space, ``<>"{}|^`\\``).
+        UnknownNameError: a CURIE whose prefix is not canonical (with the close matches).
+    """
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    prefix, colon, local = text.partition(":")
+    if not colon or not prefix:
+        raise ParameterError(f"--param {name}={value!r} is not an IRI",
+                             hint="write a CURIE such as place:shaoxing-zhuji-diankou or a full https:// IRI")
+    if prefix in PREFIXES:
+        text = PREFIXES[prefix] + local
+    elif prefix.lower() not in IRI_SCHEMES:
+        raise UnknownNameError(f"prefix in --param {name}:", prefix, list(PREFIXES))
+    bad = _IRI_FORBIDDEN.search(text)
+    if bad:
+        raise ParameterError(f"--param {name}={value!r} is not an IRI: it holds {bad.group()!r}",
+                             hint="an IRI has no spaces, quotes, <>, {}, |, ^, ` or \\")
+    return URIRef(text)
+
+
+def _untyped(name: str, value: str) -> Node:
+    text = value.strip()
+    prefix = text.partition(":")[0]
+    if (text.startswith("<") and text.endswith(">")) or (":" in text and (prefix in PREFIXES
+                                                                          or prefix.lower() in IRI_SCHEMES)):
+        return iri(text, name)
+    return Literal(value)
+
+
+def _check_member(graph: Graph, members: Query, of: str, relation: str, param: Param, value: Node) -> None:
+    """Raise UnknownNameError (with the close matches) unless ``value`` is a member of class/scheme ``of``."""
+    found = [row[0] for row in graph.query(members, initBindings={"class": iri(of, f"{param.name} class")})]
+    if value not in found:
+        raise UnknownNameError(f"value for --param {param.name} (it must be {relation} {curie(iri(of))})",
+                               curie(value), sorted(curie(i) for i in found))
+
+
+def run(graph: Graph, query: StoredQuery, bindings: Mapping[str, Node] | None = None) -> Result:
+    """Run a query over a graph or dataset with already typed bindings (see :func:`bind`)."""
+    return graph.query(query.prepared, initBindings=dict(bindings or {}))
+
+
+def answer(ds: Dataset, query: StoredQuery, values: Mapping[str, str] | None = None, lang: str = "zh",
+           inference: str = "none") -> Result:
+    """Answer a query over the dataset, asserted or with a regime's inferences added.
+
+    Args:
+        ds: the dataset (usually :func:`towncase.load.dataset`).
+        query: a stored or ad-hoc query.
+        values: parameter values as the user wrote them (``{"town": "place:…"}``).
+        lang: ``zh`` or ``en``: the label language (falling back to the other).
+        inference: a regime of :data:`towncase.reason.REGIMES`.
+    """
+    graph = reason.closure_dataset(ds, inference) if inference != "none" else ds
+    bindings = bind(graph, query, values, lang)
+    return run(graph, query, bindings)
+
+
+def _variables(algebra: CompValue) -> tuple[set[str], set[str]]:
+    """(every variable mentioned, the variables the query's own patterns bind)."""
+    mentioned: set[str] = set()
+    bound: set[str] = set()
+
+    def add(target: set[str], term: object) -> None:
+        if isinstance(term, Variable):
+            target.add(str(term))
+
+    def walk(node: object) -> None:
+        if isinstance(node, Variable):
+            mentioned.add(str(node))
+        elif isinstance(node, CompValue):
+            if node.name == "BGP":
+                for triple in node.triples:
+                    for term in triple:
+                        add(bound, term)
+            elif node.name == "Extend":
+                add(bound, node.var)
+            elif node.name == "Graph":
+                add(bound, node.term)
+            elif node.name.startswith("Aggregate_"):
+                add(bound, node.res)
+            elif node.name == "values":
+                for row in node.res:
+                    for var in row:
+                        add(bound, var)
+            if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+                walk(node.graph)  # the translated pattern (the item holds the raw parse tree)
+                return
+            for key, value in node.items():
+                if key != "_vars":
+                    walk(value)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(key)
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    walk(algebra)
+    mentioned = {v for v in mentioned if not v.startswith("__")}
+    return mentioned, bound

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Callable
 
 import owlrl
-from rdflib import OWL, RDF, RDFS, Graph, Literal
+from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
 from .errors import UnknownNameError
-from .namespaces import bind_prefixes
+from .namespaces import GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
 REGIMES: dict[str, type | None] = {
     "none": None,
@@ -55,7 +55,59 @@ def infer(data: Graph, regime: str, ontology: Graph | None = None,
         closure += ontology
     asserted = set(closure)
     owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    below: dict = {}
     for triple in closure:
-        if triple not in asserted and keep(triple):
+        if triple not in asserted and keep(triple) and not _conflated(triple, asserted, closure, below):
             inferred.add(triple)
     return inferred
+
+
+def _conflated(triple: tuple, asserted: set, closure: Graph, below: dict) -> bool:
+    """A literal-valued triple no rule entails: owlrl stands literals in for each other when their
+    Python values are equal, so ``"true"^^xsd:boolean`` comes back as ``1`` and ``"fraction"`` as a
+    label. The only rules that give a literal-valued triple copy the very literal from an asserted
+    triple of a subproperty (rdfs7, prp-spo1, prp-eqp) or of a same-as subject (eq-rep-s).
+
+    ``below`` caches each property's subproperties and equivalents."""
+    s, p, o = triple
+    if not isinstance(o, Literal):
+        return False
+    if p not in below:
+        below[p] = ({p} | set(closure.subjects(RDFS.subPropertyOf, p))
+                    | set(closure.subjects(OWL.equivalentProperty, p)) | set(closure.objects(p, OWL.equivalentProperty)))
+    subjects = {s} | set(closure.objects(s, OWL.sameAs)) | set(closure.subjects(OWL.sameAs, s))
+    return not any((subject, prop, o) in asserted for subject in subjects for prop in below[p])
+
+
+def inferred_graph(regime: str) -> URIRef:
+    """The named graph that holds what a regime inferred, e.g. ``graph/inferred/rdfs``."""
+    return GRAPH["inferred/" + regime]
+
+
+def closure_dataset(ds: Dataset, regime: str) -> Dataset:
+    """A new dataset: the named graphs of ``ds`` and, in :func:`inferred_graph`, what ``regime``
+    infers from them (the ``graph/ontology`` graph gives the axioms). ``ds`` is left unchanged.
+
+    Queries over it see asserted and inferred triples together (the default graph is the union);
+    ``GRAPH`` keeps them apart.
+
+    Raises:
+        UnknownNameError: the regime is not known.
+    """
+    if regime not in REGIMES:
+        raise UnknownNameError("inference regime", regime, list(REGIMES))
+    closure = Dataset(default_union=True)
+    bind_prefixes(closure)
+    data, ontology = Graph(), Graph()
+    for graph in ds.graphs():
+        if len(graph) and graph.identifier != inferred_graph(regime):
+            named = closure.graph(graph.identifier)
+            named += graph
+            if graph.identifier == ONTOLOGY_GRAPH:
+                ontology += graph
+            else:
+                data += graph
+    if REGIMES[regime] is not None:
+        named = closure.graph(inferred_graph(regime))
+        named += infer(data, regime, ontology)
+    return closure

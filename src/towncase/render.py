@@ -1,10 +1,35 @@
-"""Rendering rows for people: terminal tables that align Chinese (East Asian wide) text."""
+"""Rendering query answers: terminal tables that align Chinese (East Asian wide) text, Markdown, and
+the W3C SPARQL 1.1 result formats (JSON, CSV, TSV); graphs as Turtle or JSON-LD.
+
+For people (``table``, ``markdown``) an IRI is shown as its CURIE and a literal as its text; the
+machine formats keep full IRIs, language tags and datatypes.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 from typing import Sequence
 
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.query import Result
+from rdflib.term import Node
 from wcwidth import wcswidth, wcwidth
+
+from .errors import ParameterError, UnknownNameError
+from .export import serialize
+from .labels import curie
+from .namespaces import bind_prefixes
+
+#: Every ``--format`` of ``towncase query``. SELECT: table, csv, tsv, json, markdown;
+#: ASK: the same (a single true/false); CONSTRUCT/DESCRIBE: turtle or jsonld (table → turtle,
+#: json → jsonld).
+FORMATS = ("table", "csv", "tsv", "json", "markdown", "turtle", "jsonld")
+_GRAPH_FORMATS = {"table": "ttl", "turtle": "ttl", "json": "jsonld", "jsonld": "jsonld"}
+_ROW_WORDS = {"zh": "{n} 行", "en": "{n} row(s)"}
 
 
 def width(text: str) -> int:
@@ -32,6 +57,59 @@ def pad(text: str, columns: int) -> str:
     return text + " " * max(columns - width(text), 0)
 
 
+def wrap(text: str, columns: int) -> list[str]:
+    """Break ``text`` into lines of at most ``columns`` terminal columns.
+
+    Latin words stay whole where they fit; CJK text (which has no spaces) breaks between any two
+    characters; existing line breaks are kept.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for token in _tokens(paragraph):
+            if width(line + token) <= columns:
+                line += token
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+            line = ""
+            if token == " ":
+                continue
+            while width(token) > columns:
+                head = _head(token, columns)
+                lines.append(head)
+                token = token[len(head):]
+            line = token
+        lines.append(line.rstrip())
+    return lines
+
+
+def _tokens(paragraph: str) -> list[str]:
+    """Spaces, runs of narrow characters (words) and single wide characters."""
+    tokens, word = [], ""
+    for char in paragraph:
+        if char == " " or wcwidth(char) >= 2:
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(char)
+        else:
+            word += char
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def _head(text: str, columns: int) -> str:
+    """The longest start of ``text`` (at least one character) that fits ``columns``."""
+    used = 0
+    for i, char in enumerate(text):
+        used += max(wcwidth(char), 0)
+        if used > columns:
+            return text[:max(i, 1)]
+    return text
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 80) -> str:
     """A plain-text table that fits ``max_width`` columns, shrinking the widest columns first."""
     cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
@@ -45,3 +123,228 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int 
     for row in cells:
         lines.append("  ".join(pad(truncate(c, w), w) for c, w in zip(row, widths)).rstrip())
     return "\n".join(lines)
+
+
+def records(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 80) -> str:
+    """One block per row, one ``name  value`` line per column, values wrapped (never cut) to
+    ``max_width`` columns: the layout for answers too wide for a table."""
+    key_width = min(max([width(h) for h in headers] + [1]), max_width // 3)
+    value_width = max(max_width - key_width - 2, 10)
+    blocks = []
+    for number, row in enumerate(rows, 1):
+        mark = f"─ {number} "
+        lines = [mark + "─" * max(max_width - width(mark), 0)]
+        for header, cell in zip(headers, row):
+            name = pad(truncate(header, key_width), key_width)
+            for i, part in enumerate(wrap(str(cell), value_width) or [""]):
+                lines.append(f"{name if i == 0 else ' ' * key_width}  {part}".rstrip())
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
+def layout(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 80) -> str:
+    """A table when the rows fit ``max_width`` columns uncut, else :func:`records`."""
+    cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
+    natural = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    if sum(natural) + 2 * (len(headers) - 1) <= max_width or not rows:
+        return table(headers, rows, max_width)
+    return records(headers, rows, max_width)
+
+
+def text(term: Node | None) -> str:
+    """A term as people read it: an IRI as its CURIE, a literal as its text, unbound as empty."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return curie(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def result(answer: Result, fmt: str = "table", lang: str = "zh", max_width: int = 80) -> str:
+    """Render a query answer in one of :data:`FORMATS` (the text ends with a newline).
+
+    Raises:
+        UnknownNameError: an unknown format.
+        ParameterError: a format that does not fit the answer (e.g. CSV for a CONSTRUCT graph).
+    """
+    if fmt not in FORMATS:
+        raise UnknownNameError("format", fmt, list(FORMATS))
+    if answer.type in ("CONSTRUCT", "DESCRIBE"):
+        if fmt not in _GRAPH_FORMATS:
+            raise ParameterError(f"a {answer.type} query gives a graph: use --format turtle or jsonld, not {fmt}")
+        return serialize(bind_prefixes(answer.graph), _GRAPH_FORMATS[fmt]).decode("utf-8")
+    if fmt in ("turtle", "jsonld"):
+        raise ParameterError(f"a {answer.type} query gives rows, not a graph: use --format table, csv, tsv, "
+                             "json or markdown")
+    if answer.type == "ASK":
+        return ask(bool(answer.askAnswer), fmt)
+    names = [str(v) for v in answer.vars]
+    rows = [tuple(row) for row in answer]
+    if fmt == "json":
+        return sparql_json(names, rows)
+    if fmt == "csv":
+        return sparql_csv(names, rows)
+    if fmt == "tsv":
+        return sparql_tsv(names, rows)
+    shown = [[text(t) for t in row] for row in rows]
+    if fmt == "markdown":
+        return markdown(names, shown)
+    return layout(names, shown, max_width) + "\n" + _ROW_WORDS.get(lang, _ROW_WORDS["en"]).format(n=len(rows)) + "\n"
+
+
+def ask(value: bool, fmt: str = "table") -> str:
+    """An ASK answer: SPARQL 1.1 JSON ``{"head": {}, "boolean": …}`` for json, else ``true``/``false``."""
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}) + "\n"
+    return ("true" if value else "false") + "\n"
+
+
+def sparql_json(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> str:
+    """The SPARQL 1.1 Query Results JSON Format (full IRIs, language tags, datatypes)."""
+    bindings = [{name: _json_term(term) for name, term in zip(names, row) if term is not None} for row in rows]
+    doc = {"head": {"vars": list(names)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _json_term(term: Node) -> dict:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    out = {"type": "literal", "value": str(term)}
+    if isinstance(term, Literal) and term.language:
+        out["xml:lang"] = term.language
+    elif isinstance(term, Literal) and term.datatype and term.datatype != XSD.string:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def sparql_csv(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> str:
+    """SPARQL 1.1 Query Results CSV (full IRIs, lexical forms), keeping language tags: a column
+    holding language-tagged literals is followed by a ``<name>@lang`` column with their tags
+    (``@`` cannot occur in a variable name, so it never clashes)."""
+    tagged = {i for i, _ in enumerate(names)
+              if any(isinstance(row[i], Literal) and row[i].language for row in rows)}
+    header: list[str] = []
+    for i, name in enumerate(names):
+        header += [name, f"{name}@lang"] if i in tagged else [name]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        cells: list[str] = []
+        for i, term in enumerate(row):
+            cells.append("" if term is None else str(term))
+            if i in tagged:
+                cells.append(term.language or "" if isinstance(term, Literal) else "")
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def sparql_tsv(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> str:
+    """SPARQL 1.1 Query Results TSV: terms in N-Triples syntax (``<IRI>``, ``"text"@zh-Hans``,
+    ``"2022"^^<…#gYear>``), unbound as an empty field; lossless, one row per line."""
+    lines = ["\t".join(f"?{n}" for n in names)]
+    lines += ["\t".join(tsv_term(t) for t in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+#: Datatypes the TSV format may write bare (as Turtle does), with the lexical forms that allow it.
+_SHORT_FORMS = {XSD.integer: re.compile(r"[+-]?[0-9]+"), XSD.boolean: re.compile(r"true|false")}
+
+
+def tsv_term(term: Node | None) -> str:
+    """One term in the N-Triples syntax of the TSV results format (escaping tabs and line breaks);
+    integers and booleans are written bare, as the format allows."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    lexical = (str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r").replace("\t", "\\t"))
+    if isinstance(term, Literal) and term.language:
+        return f'"{lexical}"@{term.language}'
+    if isinstance(term, Literal) and term.datatype in _SHORT_FORMS and _SHORT_FORMS[term.datatype].fullmatch(lexical):
+        return lexical
+    if isinstance(term, Literal) and term.datatype and term.datatype != XSD.string:
+        return f'"{lexical}"^^<{term.datatype}>'
+    return f'"{lexical}"'
+
+
+def markdown(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub-flavoured Markdown table (``|`` escaped, line breaks as ``<br>``)."""
+    def cell(value: str) -> str:
+        return value.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |",
+             "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+_WORDS = {
+    "zh": {"default": "默认", "required": "必填", "optional": "可选", "example": "例", "tags": "标签", "params": "参数",
+           "form": "查询形式", "summary": "摘要", "description": "说明", "lang": "--lang zh|en:标签语言"},
+    "en": {"default": "default", "required": "required", "optional": "optional", "example": "e.g.", "tags": "tags", "params": "parameters",
+           "form": "query form", "summary": "summary", "description": "description",
+           "lang": "--lang zh|en: label language"},
+}
+
+
+def _param_line(param, lang: str, full: bool = False) -> str:
+    words = _WORDS[lang]
+    notes = [param.cls or param.scheme] if full and (param.cls or param.scheme) else []
+    if param.required:
+        notes.append(words["required"] + (f", {words['example']} {param.example}" if param.example else ""))
+    elif param.default is not None:
+        notes.append(f"{words['default']} {param.default}")
+    else:
+        notes.append(words["optional"] + (f", {words['example']} {param.example}" if param.example else ""))
+    return f"--param {param.name}={param.type.upper()}  ({'; '.join(notes)})"
+
+
+def catalogue(queries, lang: str = "zh", max_width: int = 80) -> str:
+    """The query catalogue for people: each query's name, summary and parameters.
+
+    Args:
+        queries: :class:`towncase.query.StoredQuery` objects; the questions are listed first, then the
+            quality checks (``*-violation``), each by name.
+        lang: ``zh`` or ``en``, the language of the summaries.
+        max_width: terminal columns to wrap to.
+    """
+    blocks = []
+    for q in sorted(queries, key=lambda q: (q.name.endswith("-violation"), q.name)):
+        lines = [q.name]
+        lines += ["    " + part for part in wrap(q.summary(lang), max_width - 4)]
+        for param in q.params.values():
+            if param.name != "lang":
+                lines += [("    " if i == 0 else "        ") + part
+                          for i, part in enumerate(wrap(_param_line(param, lang), max_width - 8))]
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks) + "\n"
+
+
+def query_help(q, lang: str = "zh", max_width: int = 80) -> str:
+    """Everything about one query: summaries in both languages, description, tags, parameters, text."""
+    words = _WORDS[lang]
+    other = "en" if lang == "zh" else "zh"
+    lines = [f"{q.name}  ({words['form']}: {q.form})", ""]
+    for part in (q.summary(lang), q.summary(other)):
+        lines += wrap(part, max_width)
+    if q.description(lang):
+        lines += [""] + wrap(q.description(lang), max_width)
+    if q.tags:
+        lines += [""] + wrap(f"{words['tags']}: {', '.join(q.tags)}", max_width)
+    if q.params:
+        lines += ["", f"{words['params']}:"]
+        for param in q.params.values():
+            line = words["lang"] if param.name == "lang" else _param_line(param, lang, full=True)
+            lines += [("  " if i == 0 else "      ") + part for i, part in enumerate(wrap(line, max_width - 6))]
+            if param.description and param.name != "lang":
+                lines += ["      " + part for part in wrap(param.description, max_width - 6)]
+    body = "\n".join(line for line in q.text.splitlines() if not line.startswith("#+")).strip("\n")
+    return "\n".join(lines) + "\n\n" + body + "\n"

@@ -1,0 +1,765 @@
+"""The stored query catalogue: every query is portable SPARQL 1.1 with an honest header, answers as its
+reviewed golden says (the same with RDFS inference where it should), every quality check passes on the
+shipped data and catches a broken copy, and the command binds parameters instead of pasting them.
+
+Goldens live in tests/golden/queries/ (<name>[.<case>][.en].tsv for rows, .ttl for graphs) and change
+only with ``pytest --update-goldens``; review the diff against the source text before committing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from functools import lru_cache
+
+import pytest
+from click.testing import CliRunner
+from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef, Variable
+from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.query import Result
+
+from artefacts import QUERY_FILES, ROOT
+from towncase import export, load, query, reason, render
+from towncase.cli import main
+from towncase.errors import InputError, ParameterError, UnknownNameError
+from towncase.namespaces import PREFIXES, TC
+
+GOLDEN = ROOT / "tests" / "golden" / "queries"
+NAMES = [p.stem for p in QUERY_FILES]
+VIOLATIONS = [n for n in NAMES if n.endswith("-violation")]
+QUESTIONS = [n for n in NAMES if n not in VIOLATIONS]
+CATALOGUE = query.catalogue()
+DIANKOU = "place:shaoxing-zhuji-diankou"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+#: The questions of the issue, each answered by a stored query (the catalogue may hold more).
+QUESTIONS_OF_THE_ISSUE = {
+    "town-profile": "1 headline indicators",
+    "place-hierarchy": "2 containment up to the province",
+    "town-neighbours": "2 places a town borders or is joined to",
+    "town-roads-and-areas": "2 roads and areas",
+    "enterprises-by-industry": "3 enterprises, listed companies, founders and leaders",
+    "industry-clusters": "3 industry clusters and sectors",
+    "innovation-capacity": "4 innovation capacity",
+    "policies-by-theme": "5 policies and programmes by theme",
+    "timeline": "6 timeline",
+    "new-resident-services": "7 public services and equal treatment for new residents",
+    "common-prosperity-funds": "8 common-prosperity funds and alliances",
+    "culture-and-heritage": "9 culture and red heritage",
+    "provenance": "10 provenance",
+    "indicator-across-towns": "11 one indicator across all towns",
+    "graph-overview": "12 overview for a newcomer",
+}
+
+
+def examples(name: str) -> dict[str, str]:
+    """Values for the required parameters (the header's examples); the rest keep their defaults."""
+    return {p.name: p.example for p in CATALOGUE[name].params.values() if p.required}
+
+
+def golden_cases() -> list[tuple[str, dict, str, str]]:
+    """(query, parameters, lang, golden file stem): defaults in zh and en, plus chosen parameters."""
+    cases = []
+    for name in NAMES:
+        cases.append((name, examples(name), "zh", name))
+        if "lang" in CATALOGUE[name].params:
+            cases.append((name, examples(name), "en", f"{name}.en"))
+    cases += [
+        ("place-hierarchy", {"place": "place:shaoxing-zhuji-diankou-hangwu-mountain-trail"}, "en",
+         "place-hierarchy.trail.en"),
+        ("indicator-across-towns", {"indicator": "indicator:land-area"}, "zh", "indicator-across-towns.land-area"),
+        ("policies-by-theme", {"theme": "theme:thriving-industry"}, "zh", "policies-by-theme.thriving-industry"),
+        ("timeline", {"since": "2011", "until": "2022"}, "zh", "timeline.2011-2022"),
+        ("provenance", {"entity": DIANKOU}, "zh", "provenance.diankou"),
+        ("provenance-graph", {"entity": "programme:diankou-employee-common-prosperity-fund-alliance"}, "zh",
+         "provenance-graph.fund-alliance"),
+        ("find-entities", {"text": "road"}, "en", "find-entities.road.en"),
+    ]
+    return cases
+
+
+GOLDEN_CASES = golden_cases()
+
+
+@pytest.fixture(scope="module")
+def rdfs_dataset(dataset):
+    return reason.closure_dataset(dataset, "rdfs")
+
+
+@pytest.fixture(scope="module")
+def answer(dataset, rdfs_dataset):
+    """``answer(name, params, lang, inference)``: a stored query's result, computed once per module."""
+    graphs = {"none": dataset, "rdfs": rdfs_dataset}
+
+    @lru_cache(maxsize=None)
+    def cached(name: str, params: tuple = (), lang: str = "zh", inference: str = "none") -> Result:
+        result = query.answer(graphs[inference], CATALOGUE[name], dict(params), lang)
+        if result.type == "SELECT":
+            result.bindings  # materialise once; the result can then be read many times
+        return result
+
+    def run(name: str, params: dict | None = None, lang: str = "zh", inference: str = "none") -> Result:
+        return cached(name, tuple(sorted((params or {}).items())), lang, inference)
+
+    return run
+
+
+def rows(result: Result) -> list[str]:
+    """A SELECT result as sorted TSV lines (full IRIs, language tags, datatypes)."""
+    return sorted(render.sparql_tsv([str(v) for v in result.vars], list(result)).splitlines()[1:])
+
+
+def header(result: Result) -> str:
+    return "\t".join(f"?{v}" for v in result.vars)
+
+
+# --------------------------------------------------------------------------------------------------
+# The catalogue: headers, portability, parameters
+
+
+def test_the_catalogue_answers_the_questions_of_the_issue():
+    missing = sorted(set(QUESTIONS_OF_THE_ISSUE) - set(NAMES))
+    assert not missing, f"no stored query for: {[QUESTIONS_OF_THE_ISSUE[m] for m in missing]}"
+    assert VIOLATIONS, "no *-violation.rq quality checks"
+
+
+def test_catalogue_readme_lists_every_query():
+    readme = (ROOT / "queries" / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in NAMES if f"`{name}`" not in readme]
+    assert not missing, f"queries/README.md does not list {missing}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_header_is_complete_and_bilingual(name):
+    q = CATALOGUE[name]
+    assert q.header.get("summary") and not CJK.search(q.header["summary"]), "summary (en) missing or not English"
+    assert CJK.search(q.header.get("summary_zh") or ""), "summary_zh missing or not Chinese"
+    assert q.header.get("description") and CJK.search(q.header.get("description_zh") or "")
+    assert q.tags, "no tags"
+    for tag in q.tags:
+        if ":" in tag:
+            assert tag.split(":")[0] in PREFIXES, f"tag {tag} uses an unknown prefix"
+    for param in q.params.values():
+        assert param.description, f"parameter {param.name} has no description"
+        assert not param.required or param.example, f"required parameter {param.name} has no example"
+    if name.endswith("-violation"):
+        assert "quality" in q.tags and not q.params
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_query_is_portable_sparql(name):
+    """Parses with every prefix declared in the file (as any SPARQL tool needs), and calls no function
+    outside SPARQL 1.1 (XSD casts are standard; rdflib's own extensions are not)."""
+    q = CATALOGUE[name]
+    assert q.stored
+    query.parse(q.text, name)  # no predeclared prefixes
+    functions = [n for n in _nodes(q.prepared.algebra) if n.name == "Function"]
+    assert all(str(f.iri).startswith(str(XSD)) for f in functions), [str(f.iri) for f in functions]
+    assert not any(n.name == "ServiceGraphPattern" for n in _nodes(q.prepared.algebra))
+    assert q.form in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_header_parameter_is_used_and_every_input_is_declared(name):
+    q = CATALOGUE[name]
+    declared = set(q.params)
+    assert declared <= q.variables, f"parameters not used in the query: {declared - q.variables}"
+    assert q.input_variables <= declared, f"variables read but never bound or declared: {q.input_variables - declared}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameters_constrain_the_pattern_itself(name):
+    """A parameter is either matched by a pattern every answer needs, or only read in an expression.
+    (A parameter bound only inside OPTIONAL would answer differently with pre-bound variables than
+    with VALUES, so the query would not mean the same in every engine.)"""
+    q = CATALOGUE[name]
+    where = _where(q.prepared.algebra)
+    certain, anywhere = _certain(where), _bound(where)
+    for param in q.params:
+        assert param in certain or param not in anywhere, f"?{param} is bound only in an optional part"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_filters_and_binds_read_only_variables_in_scope(name):
+    """SPARQL evaluates a group bottom-up: a FILTER, BIND or OPTIONAL condition sees only the variables
+    of its own group (rdflib is more lenient). Every variable such an expression reads must be bound
+    there or be a parameter; variables that occur only inside an EXISTS pattern are local to it."""
+    q = CATALOGUE[name]
+    params, everywhere = set(q.params), _mentions(q.prepared.algebra)
+    problems = []
+    for node in _nodes(q.prepared.algebra, into_exists=False):
+        if node.name in ("Filter", "Extend"):
+            scope = _bound(node.p)
+        elif node.name == "LeftJoin":
+            scope = _bound(node.p1) | _bound(node.p2)
+        else:
+            continue
+        for var in _read(node.expr, everywhere) - scope - params:
+            problems.append(f"{node.name} reads ?{var} outside its scope")
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_optional_parts_join_only_on_variables_bound_before_them(name):
+    """OPTIONAL { ?x rdfs:label ?l } after a part where ?x may be unbound would bind ?x to anything
+    labelled. Every variable an OPTIONAL shares with what precedes it must be certainly bound there, or
+    be reached inside the OPTIONAL from one that is (OPTIONAL { ?obs tc:unit ?unit . ?unit rdfs:label ?l })."""
+    q = CATALOGUE[name]
+    problems = []
+    for node in _nodes(q.prepared.algebra, into_exists=False):
+        if node.name == "LeftJoin":
+            certain = _certain(node.p1)
+            shared = _bound(node.p2) & _bound(node.p1)
+            risky = {v for v in shared - certain if not _anchored(node.p2, v, certain)}
+            problems += [f"OPTIONAL joins on ?{v}, which may be unbound before it" for v in sorted(risky)]
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "lang" in CATALOGUE[n].params])
+def test_label_language_defaults_in_the_query_itself(name, dataset, answer):
+    """Run as any SPARQL tool would, with ?lang unbound, a query answers in its header's default language."""
+    q = CATALOGUE[name]
+    assert q.params["lang"].default == "zh"
+    bindings = query.bind(dataset, q, examples(name), "zh")
+    del bindings["lang"]
+    unbound = query.run(dataset, q, bindings)
+    assert rows(unbound) == rows(answer(name, examples(name), "zh"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Answers: goldens, inference, quality checks
+
+
+@pytest.mark.parametrize("name, params, lang, stem", GOLDEN_CASES, ids=[c[3] for c in GOLDEN_CASES])
+def test_answer_matches_reviewed_golden(name, params, lang, stem, answer, update_goldens):
+    result = answer(name, params, lang)
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        path = GOLDEN / f"{stem}.ttl"
+        if update_goldens:
+            export.write_atomic(path, render.result(result, "turtle").encode("utf-8"))
+        assert path.is_file(), f"no golden {path.name}: run pytest --update-goldens and review it"
+        expected = Graph().parse(path, format="turtle")
+        assert isomorphic(expected, result.graph), f"{stem}: the graph differs from its golden"
+        return
+    path = GOLDEN / f"{stem}.tsv"
+    actual = [header(result)] + rows(result)
+    if update_goldens:
+        export.write_atomic(path, ("\n".join(actual) + "\n").encode("utf-8"))
+    assert path.is_file(), f"no golden {path.name}: run pytest --update-goldens and review it"
+    expected = path.read_text(encoding="utf-8").splitlines()
+    assert expected[0] == actual[0], "columns differ"
+    assert sorted(expected[1:]) == actual[1:]
+
+
+def test_every_query_has_a_golden_and_every_golden_a_query():
+    stems = {c[3] for c in GOLDEN_CASES}
+    assert {n for n in NAMES} <= stems
+    stray = sorted(p.name for p in GOLDEN.glob("*") if p.is_file() and p.name.rsplit(".", 1)[0] not in stems)
+    assert not stray, f"goldens of no test case: {stray}"
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if CATALOGUE[n].same_under_inference])
+def test_same_answer_over_asserted_and_rdfs_inferred_graph(name, answer):
+    asserted, inferred = answer(name, examples(name)), answer(name, examples(name), inference="rdfs")
+    if asserted.type in ("CONSTRUCT", "DESCRIBE"):
+        assert isomorphic(asserted.graph, inferred.graph)
+    else:
+        assert rows(asserted) == rows(inferred)
+
+
+def test_inference_changes_what_an_asserted_count_sees(answer):
+    """entities-per-class says it differs under inference; check it does, so the flag stays honest."""
+    assert not CATALOGUE["entities-per-class"].same_under_inference
+    assert rows(answer("entities-per-class")) != rows(answer("entities-per-class", inference="rdfs"))
+
+
+@pytest.mark.parametrize("name", VIOLATIONS)
+def test_quality_check_passes_on_shipped_data(name, answer):
+    result = answer(name)
+    assert not list(result), "\n".join(rows(result))
+
+
+def _remove(graph, s, p, lang=None):
+    for o in list(graph.objects(s, p)):
+        if lang is None or (isinstance(o, Literal) and o.language == lang):
+            graph.remove((s, p, o))
+
+
+I = {prefix: (lambda ns: lambda local: URIRef(ns + local))(ns) for prefix, ns in PREFIXES.items()}
+TOWN = I["place"]("shaoxing-zhuji-diankou")
+GDP = I["observation"]("diankou-2022-diankou-gdp")
+
+#: quality check → (how to break a copy of the graph, the IRI the check must then report)
+BREAKERS = {
+    "missing-label-violation": (lambda g: _remove(g, TOWN, RDFS.label, "en"), TOWN),
+    "duplicate-label-violation": (lambda g: g.add((TOWN, RDFS.label, Literal("店口", lang="zh-Hans"))), TOWN),
+    "incomplete-observation-violation": (lambda g: _remove(g, GDP, TC.unit), GDP),
+    "quote-without-source-violation": (lambda g: _remove(g, I["quote"]("diankou-2022-gdp"), TC.quotedFrom),
+                                       I["quote"]("diankou-2022-gdp")),
+    "unused-quote-violation": (lambda g: [g.add((I["quote"]("spare"), RDF.type, TC.Quote)),
+                                          g.add((I["quote"]("spare"), TC.text, Literal("店口", lang="zh-Hans")))],
+                               I["quote"]("spare")),
+    "orphan-entity-violation": (lambda g: [g.add((I["person"]("nobody"), RDF.type, TC.Person)),
+                                           g.add((I["person"]("nobody"), RDFS.label, Literal("无名", lang="zh-Hans")))],
+                                I["person"]("nobody")),
+    "undeclared-term-violation": (lambda g: g.add((TOWN, TC._NS["lable"], Literal("x"))), TC._NS["lable"]),
+    "domain-range-violation": (lambda g: g.add((I["programme"]("diankou-xiafu-red-tourism"), TC.borders, TOWN)),
+                               I["programme"]("diankou-xiafu-red-tourism")),
+    "indicator-unit-violation": (lambda g: g.set((I["observation"]("diankou-2022-diankou-land-area"), TC.unit,
+                                                  I["unit"]("NUM"))), I["indicator"]("land-area")),
+    "fraction-range-violation": (lambda g: g.set((I["observation"]("diankou-2022-new-resident-children-public-school-share"),
+                                                  TC.value, Literal(45))),
+                                 I["observation"]("diankou-2022-new-resident-children-public-school-share")),
+    "containment-cycle-violation": (lambda g: g.add((I["place"]("shaoxing"), TC.locatedIn, TOWN)), TOWN),
+    "town-without-province-violation": (lambda g: _remove(g, I["place"]("shaoxing"), TC.administrativeParent), TOWN),
+    "dangling-link-violation": (lambda g: g.add((TOWN, TC.borders, I["place"]("nowhere"))), I["place"]("nowhere")),
+}
+
+
+def test_every_quality_check_has_a_breaking_fixture():
+    assert set(BREAKERS) == set(VIOLATIONS)
+
+
+@pytest.mark.parametrize("name", VIOLATIONS)
+def test_quality_check_reports_a_broken_copy(name, dataset):
+    broken = Graph()  # the union of every named graph, as one plain graph
+    broken.addN((s, p, o, broken) for s, p, o in dataset.triples((None, None, None)))
+    breaking, expected = BREAKERS[name]
+    breaking(broken)
+    found = {term for row in query.run(broken, CATALOGUE[name]) for term in row}
+    assert expected in found, f"{name} did not report {expected}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Parameters: typing, errors, injection
+
+
+@pytest.mark.parametrize("kind, value, expected", [
+    ("iri", "place:shaoxing", URIRef(PREFIXES["place"] + "shaoxing")),
+    ("iri", "<https://example.org/a>", URIRef("https://example.org/a")),
+    ("iri", "https://example.org/a", URIRef("https://example.org/a")),
+    ("string", 'a "b" } c', Literal('a "b" } c')),
+    ("langstring", "店口", Literal("店口", lang="zh-Hans")),
+    ("langstring", "Diankou@en", Literal("Diankou", lang="en")),
+    ("langstring", "a@b.com", Literal("a@b.com", lang="zh-Hans")),
+    ("integer", "2022", Literal(2022, datatype=XSD.integer)),
+    ("decimal", "0.45", Literal("0.45", datatype=XSD.decimal)),
+    ("date", "2022-07-01", Literal("2022-07-01", datatype=XSD.date)),
+])
+def test_values_are_typed_from_the_header(kind, value, expected):
+    assert query.convert(query.Param("p", kind), value) == expected
+
+
+@pytest.mark.parametrize("kind, value", [
+    ("iri", 'x" } ; DROP ALL ; SELECT * { ?s ?p ?o'),
+    ("iri", "place:a> } UNION { ?s ?p ?o"),
+    ("iri", "place:a}"),
+    ("iri", "place:a\n} SELECT"),
+    ("iri", "https://example.org/a b"),
+    ("iri", "no-colon"),
+    ("integer", "2010 } UNION {"),
+    ("integer", "20.5"),
+    ("decimal", "1e400x"),
+    ("date", "2022-13-01"),
+    ("date", "2022"),
+])
+def test_bad_values_are_parameter_errors(kind, value):
+    with pytest.raises(ParameterError):
+        query.convert(query.Param("p", kind), value)
+
+
+def test_unknown_prefix_suggests_the_canonical_ones():
+    with pytest.raises(UnknownNameError) as err:
+        query.iri("plac:shaoxing")
+    assert "place" in str(err.value)
+
+
+def test_header_errors_name_the_file():
+    with pytest.raises(UnknownNameError):
+        query.from_text("#+ sumary: typo\nSELECT * WHERE { ?s ?p ?o }")
+    bad = query.from_text("#+ params:\n#+   x: {type: float}\nSELECT ?x WHERE { ?s ?p ?x }")
+    with pytest.raises(UnknownNameError):
+        bad.params
+    with pytest.raises(InputError):
+        query.from_text("#+ [unclosed\nSELECT * WHERE { ?s ?p ?o }")
+
+
+@pytest.fixture
+def cli(monkeypatch, dataset):
+    """The command, over the session's dataset (loaded once)."""
+    monkeypatch.setattr(load, "dataset", lambda files=None: dataset)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), env={"COLUMNS": "80"})
+
+    return invoke
+
+
+@pytest.mark.parametrize("value", [
+    'x" } ; DROP ALL ; SELECT * { ?s ?p ?o',
+    "place:shaoxing-zhuji-diankou> } UNION { ?s ?p ?o",
+    "place:shaoxing-zhuji-diankou}",
+    "place:shaoxing-zhuji-diankou\n} LIMIT 1 #",
+    "<https://w3id.org/towncase/id/place/x> . ?s ?p ?o",
+    "place:shaoxing-zhuji-diankou'",
+], ids=["quote-brace", "angle", "brace", "newline", "triple", "apostrophe"])
+def test_injection_through_an_iri_parameter_is_rejected(cli, value):
+    result = cli("query", "town-profile", "--param", f"town={value}")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error:") and "indicatorLabel" not in result.output
+
+
+@pytest.mark.parametrize("value", ['" } UNION { ?s ?p ?o } #', "'; DROP GRAPH <x> ;", ">", "}", "a\n} LIMIT 1 #"],
+                         ids=["quote-brace", "apostrophe", "angle", "brace", "newline"])
+def test_injection_through_a_string_parameter_is_only_a_value(cli, value):
+    result = cli("query", "find-entities", "--param", f"text={value}", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["results"]["bindings"] == []
+
+
+def test_a_string_parameter_does_match_as_a_value(cli):
+    result = cli("query", "find-entities", "--param", "text=侠父村", "--format", "json")
+    bindings = json.loads(result.output)["results"]["bindings"]
+    assert bindings and all("侠父村" in b["matched"]["value"] for b in bindings)
+
+
+@pytest.mark.parametrize("args, words", [
+    (("query", "town-profil"), "town-profile"),
+    (("query", "town-profile", "--param", "towm=place:shaoxing-zhuji-diankou"), "town"),
+    (("query", "town-profile", "--param", "town=place:shaoxing-zhuji-diankuo"), "place:shaoxing-zhuji-diankou"),
+    (("query", "provenance"), "needs --param entity"),
+    (("query", "town-profile", "--param", "town"), "KEY=VALUE"),
+    (("query", "town-profile", "--param", "lang=en"), "--lang"),
+    (("query", "timeline", "--param", "since=last year"), "integer"),
+    (("query", "indicator-across-towns", "--param", "indicator=indicator:gdp"), "indicator:"),
+    (("query", "town-profile", "-e", "SELECT * WHERE { ?s ?p ?o }"), "give one query"),
+    (("query",), "give one query"),
+    (("query", "town-profile", "--format", "turtle"), "--format table"),
+    (("query", "provenance-graph", "--param", f"entity={DIANKOU}", "--format", "csv"), "turtle or jsonld"),
+    (("query", "-e", "DELETE WHERE { ?s ?p ?o }"), "SPARQL syntax error"),
+    (("query", "-e", "SELECT ?s WHERE { ?s nope:p ?o }"), "prefix"),
+    (("queries", "town-profil"), "town-profile"),
+], ids=["unknown-query", "unknown-param", "unknown-town", "missing-required", "no-equals", "lang-as-param",
+        "not-integer", "not-an-indicator", "two-queries", "no-query", "graph-format-for-rows",
+        "row-format-for-graph", "update", "unknown-prefix", "unknown-query-listing"])
+def test_usage_errors_exit_2_with_a_clear_message(cli, args, words):
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert words in result.output
+
+
+def test_an_update_is_never_executed(cli, dataset):
+    before = len(dataset)
+    for text in ("DELETE WHERE { ?s ?p ?o }", "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "DROP ALL"):
+        assert cli("query", "-e", text).exit_code == 2
+    assert len(dataset) == before
+
+
+# --------------------------------------------------------------------------------------------------
+# The command: formats, languages, ad-hoc queries, listings
+
+
+@pytest.mark.parametrize("name", [n for n in QUESTIONS if CATALOGUE[n].form == "SELECT"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_table_fits_80_columns(name, lang, answer):
+    text = render.result(answer(name, examples(name), lang), "table", lang, 80)
+    too_wide = [line for line in text.splitlines() if render.width(line) > 80]
+    assert not too_wide, too_wide[:3]
+
+
+def test_table_aligns_chinese_text(cli):
+    result = cli("query", "place-hierarchy")
+    lines = result.output.splitlines()
+    assert lines[0].startswith("container") and "诸暨市" in result.output
+    column = render.width(lines[0][:lines[0].index("containerLabel")])
+    for line in lines[2:-1]:  # every row's label starts in the label column
+        label = line.split()[1]
+        assert render.width(line[:line.index(label)]) == column, line
+
+
+@pytest.mark.parametrize("name", ["town-profile", "culture-and-heritage", "timeline"])
+def test_json_is_sparql_results_json(cli, answer, name):
+    result = cli("query", name, "--format", "json", "--lang", "en")
+    doc = json.loads(result.output)
+    direct = answer(name, {}, "en")
+    assert doc["head"]["vars"] == [str(v) for v in direct.vars]
+    for binding in doc["results"]["bindings"]:
+        for term in binding.values():
+            assert term["type"] in ("uri", "literal", "bnode")
+    parsed = Result.parse(io.StringIO(result.output), format="json")
+    assert sorted(render.sparql_tsv([str(v) for v in parsed.vars], list(parsed)).splitlines()[1:]) == rows(direct)
+
+
+def test_tsv_is_sparql_results_tsv(cli, answer):
+    result = cli("query", "town-profile", "--format", "tsv")
+    parsed = Result.parse(io.StringIO(result.output), format="tsv")
+    assert sorted(render.sparql_tsv([str(v) for v in parsed.vars], list(parsed)).splitlines()[1:]) == rows(
+        answer("town-profile"))
+
+
+def test_csv_keeps_full_iris_and_language_tags(cli):
+    result = cli("query", "town-profile", "--format", "csv", "--lang", "en")
+    assert result.exit_code == 0
+    header_line = result.output.splitlines()[0].split(",")
+    assert "indicatorLabel@lang" in header_line
+    assert "https://w3id.org/towncase/concept/indicator/gross-domestic-product" in result.output
+    assert ",en," in result.output and "zh-Hans" in result.output  # the as-written numbers stay Chinese
+
+
+def test_markdown_is_a_table(cli):
+    lines = cli("query", "timeline", "--format", "markdown").output.splitlines()
+    assert lines[0].startswith("| date |") and lines[1].startswith("|---|")
+    assert all(line.startswith("|") and line.endswith("|") for line in lines)
+
+
+def test_construct_gives_turtle_or_json_ld(cli, answer):
+    graph = answer("provenance-graph", examples("provenance-graph")).graph
+    turtle = cli("query", "provenance-graph", "--param", "entity=observation:diankou-2022-diankou-gdp")
+    assert turtle.exit_code == 0 and "prov:wasDerivedFrom" in turtle.output
+    assert isomorphic(Graph().parse(data=turtle.output, format="turtle"), graph)
+    jsonld = cli("query", "provenance-graph", "--param", "entity=observation:diankou-2022-diankou-gdp",
+                 "--format", "jsonld")
+    assert isomorphic(Graph().parse(data=jsonld.output, format="json-ld"), graph)
+
+
+def test_lang_falls_back_to_the_other_language(dataset):
+    """A label missing in the asked language comes in the other one."""
+    q = CATALOGUE["place-hierarchy"]
+    copy = Dataset(default_union=True)
+    for graph in dataset.graphs():
+        named = copy.graph(graph.identifier)
+        named += graph
+    case = copy.graph(URIRef("https://w3id.org/towncase/graph/case/diankou-2022"))
+    case.remove((I["place"]("shaoxing"), RDFS.label, Literal("Shaoxing", lang="en")))
+    labels = {str(r.container): r.containerLabel for r in query.answer(copy, q, {}, "en")}
+    assert labels[PREFIXES["place"] + "shaoxing"] == Literal("绍兴市", lang="zh-Hans")
+    assert labels[PREFIXES["place"] + "zhejiang"] == Literal("Zhejiang Province", lang="en")
+
+
+def test_ad_hoc_expression_with_canonical_prefixes(cli):
+    result = cli("query", "-e", "SELECT ?town WHERE { ?town a tc:Town }", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["town", PREFIXES["place"] + "shaoxing-zhuji-diankou"]
+
+
+def test_ad_hoc_query_binds_undeclared_parameters_by_their_form(cli):
+    text = "SELECT ?label WHERE { ?town rdfs:label ?label FILTER(langMatches(lang(?label), ?lang)) }"
+    result = cli("query", "-e", text, "--param", f"town={DIANKOU}", "--lang", "en", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == "Diankou,en"
+
+
+def test_query_file_with_its_own_header(cli, tmp_path):
+    path = tmp_path / "mine.rq"
+    path.write_text("#+ summary: count observations of one indicator\n"
+                    "#+ params:\n#+   indicator: {type: iri, default: 'indicator:land-area'}\n"
+                    "PREFIX tc: <https://w3id.org/towncase/ontology#>\n"
+                    "SELECT (COUNT(?o) AS ?n) WHERE { ?o tc:indicator ?indicator }\n", encoding="utf-8")
+    assert cli("query", "--file", str(path), "--format", "csv").output.splitlines() == ["n", "2"]
+    missing = cli("query", "--file", str(tmp_path / "nope.rq"))
+    assert missing.exit_code == 2 and "nope.rq" in missing.output
+
+
+def test_ask_and_describe(cli):
+    ask = cli("query", "-e", "ASK { ?town a tc:Town }", "--format", "json")
+    assert json.loads(ask.output) == {"head": {}, "boolean": True}
+    assert cli("query", "-e", "ASK { ?town a tc:Country ; rdfs:label 'x' }").output == "false\n"
+    describe = cli("query", "-e", f"DESCRIBE {DIANKOU}")
+    assert describe.exit_code == 0
+    graph = Graph().parse(data=describe.output, format="turtle")
+    assert (TOWN, RDFS.label, Literal("店口镇", lang="zh-Hans")) in graph
+
+
+def test_inference_option(cli):
+    result = cli("query", "graph-overview", "--inference", "rdfs", "--format", "csv")
+    assert result.exit_code == 0 and "tc:Quote" not in result.output and PREFIXES["tc"] + "Quote" in result.output
+
+
+def test_queries_lists_the_catalogue_in_both_languages(cli):
+    zh, en = cli("queries"), cli("queries", "--lang", "en")
+    assert zh.exit_code == en.exit_code == 0
+    for name, q in CATALOGUE.items():
+        assert name in zh.output and name in en.output
+    assert CATALOGUE["town-profile"].summary("zh")[:10] in zh.output
+    assert "Town profile" in en.output
+    assert "--param entity=IRI" in zh.output
+    assert all(render.width(line) <= 80 for line in zh.output.splitlines() + en.output.splitlines())
+
+
+def test_queries_name_shows_everything_about_one_query(cli):
+    result = cli("queries", "timeline", "--lang", "en")
+    assert result.exit_code == 0
+    for words in ("SELECT", "--param since=INTEGER", "--param town=IRI", "first year", "ORDER BY"):
+        assert words in result.output
+
+
+def test_output_does_not_depend_on_hash_seed(tmp_path):
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, COLUMNS="80")
+        done = subprocess.run([sys.executable, "-m", "towncase", "query", "common-prosperity-funds", "--format",
+                               "csv"], capture_output=True, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering
+
+
+def test_wrap_and_width_count_wide_characters():
+    assert render.width("店口镇") == 6 and render.width("Diankou") == 7
+    lines = render.wrap("在店口这个神奇的地方,有6家上市公司 and averyveryverylongword", 10)
+    assert all(render.width(line) <= 10 for line in lines)
+    assert "".join(lines).replace(" ", "") == "在店口这个神奇的地方,有6家上市公司andaveryveryverylongword"
+
+
+def test_records_layout_keeps_every_character():
+    text = render.records(["quote"], [["店口镇现有国家级技术中心3个、院士工作站4个、省级研究院14个" * 3]], 40)
+    assert all(render.width(line) <= 40 for line in text.splitlines())
+    assert "".join(line[7:] for line in text.splitlines()[1:]).count("院士工作站4个") == 3
+
+
+def test_tsv_escapes_and_abbreviates():
+    line = render.sparql_tsv(["a", "b", "c", "d"], [(Literal("x\ty\n\"z\""), Literal(3), Literal(True),
+                                                     Literal("2022", datatype=XSD.gYear))])
+    assert line.splitlines()[1] == '"x\\ty\\n\\"z\\""\t3\ttrue\t"2022"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+
+
+# --------------------------------------------------------------------------------------------------
+# Algebra helpers for the static checks
+
+_WRAPPERS = ("Project", "Distinct", "Reduced", "OrderBy", "Slice", "ToMultiSet")
+
+
+def _nodes(node, into_exists: bool = True):
+    """Every CompValue of a query algebra (with or without the patterns inside EXISTS)."""
+    if isinstance(node, CompValue):
+        yield node
+        if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            if into_exists:
+                yield from _nodes(node.graph, into_exists)  # the translated pattern, not the parse tree
+            return
+        for key, value in node.items():
+            if key != "_vars":
+                yield from _nodes(value, into_exists)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _nodes(item, into_exists)
+
+
+def _mentions(node, counts: dict | None = None) -> dict[str, int]:
+    """How often each variable occurs in (part of) an algebra."""
+    counts = {} if counts is None else counts
+    if isinstance(node, Variable):
+        counts[str(node)] = counts.get(str(node), 0) + 1
+    elif isinstance(node, CompValue) and node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+        _mentions(node.graph, counts)
+    elif isinstance(node, CompValue):
+        for key, value in node.items():
+            if key != "_vars":
+                _mentions(value, counts)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _mentions(item, counts)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _mentions(key, counts)
+            _mentions(value, counts)
+    return counts
+
+
+def _where(algebra: CompValue) -> CompValue:
+    """The WHERE pattern of a query, below projection, ordering, aggregation and SELECT expressions."""
+    node = algebra.p
+    while node.name in _WRAPPERS:
+        node = node.p
+    probe = node
+    while probe.name == "Extend":
+        probe = probe.p
+    if probe.name == "AggregateJoin":
+        return probe.p.p  # AggregateJoin → Group → the pattern
+    return node
+
+
+def _bound(node) -> set[str]:
+    """Variables a pattern can bind (in some solution)."""
+    if not isinstance(node, CompValue):
+        return set()
+    if node.name == "BGP":
+        return {str(t) for triple in node.triples for t in triple if isinstance(t, Variable)}
+    if node.name == "values":
+        return {str(v) for row in node.res for v in row}
+    if node.name == "Minus":
+        return _bound(node.p1)
+    found = {str(node.var)} if node.name == "Extend" else set()
+    if node.name == "AggregateJoin":
+        found |= {str(aggregate.res) for aggregate in node.A}
+    if node.name == "Graph" and isinstance(node.term, Variable):
+        found.add(str(node.term))
+    for key in ("p", "p1", "p2"):
+        if key in node:
+            found |= _bound(node[key])
+    if node.name == "Project":
+        found &= {str(v) for v in node.PV}
+    return found
+
+
+def _certain(node) -> set[str]:
+    """Variables a pattern binds in every solution."""
+    if not isinstance(node, CompValue):
+        return set()
+    if node.name == "BGP":
+        return _bound(node)
+    if node.name == "values":
+        bound_rows = [{str(v) for v, term in row.items() if term is not None} for row in node.res]
+        return set.intersection(*bound_rows) if bound_rows else set()
+    if node.name == "Join":
+        return _certain(node.p1) | _certain(node.p2)
+    if node.name in ("LeftJoin", "Minus"):
+        return _certain(node.p1)
+    if node.name == "Union":
+        return _certain(node.p1) & _certain(node.p2)
+    if node.name == "Extend":
+        return _certain(node.p) | {str(node.var)}
+    if node.name == "Graph":
+        return _certain(node.p) | ({str(node.term)} if isinstance(node.term, Variable) else set())
+    if node.name == "Project":
+        return _certain(node.p) & {str(v) for v in node.PV}
+    return _certain(node.p) if "p" in node else set()
+
+
+def _anchored(node, var: str, certain: set[str]) -> bool:
+    """Whether a pattern reaches ``var`` through a triple that also holds a certainly bound variable."""
+    for bgp in (n for n in _nodes(node, into_exists=False) if n.name == "BGP"):
+        for triple in bgp.triples:
+            names = {str(t) for t in triple if isinstance(t, Variable)}
+            if var in names and names & certain:
+                return True
+    return False
+
+
+def _read(expr, everywhere: dict[str, int]) -> set[str]:
+    """Variables an expression reads from its solution: its own, and those an EXISTS pattern shares
+    with the rest of the query (a variable that occurs only inside the EXISTS is local to it)."""
+    if isinstance(expr, Variable):
+        return {str(expr)}
+    found: set[str] = set()
+    if isinstance(expr, CompValue):
+        if expr.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            inside = _mentions(expr.graph)
+            return {v for v, n in inside.items() if everywhere.get(v, 0) > n}
+        for key, value in expr.items():
+            if key != "_vars":
+                found |= _read(value, everywhere)
+    elif isinstance(expr, (list, tuple)):
+        for item in expr:
+            found |= _read(item, everywhere)
+    return found
