@@ -183,3 +183,38 @@ def test_module_and_console_script_answer_help():
     script = Path(sys.executable).with_name("towncase")  # installed with the package under test
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "build" in done.stdout
+
+
+HOSTILE = {
+    "bad.rdf": ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<rdf:Description', ":2"),
+    "remote-context.jsonld": ('{"@context": "https://schema.org/", "@id": "https://e.org/a", "name": "x"}',
+                              "never fetches"),
+    "nested-remote-context.jsonld": ('{"@graph": [{"@context": ["https://schema.org/"], "@id": "https://e.org/a"}]}',
+                                     "never fetches"),
+    "not-json.jsonld": ('{"@id": ', "not JSON"),
+    "empty.ttl": ("", "nothing to validate"),
+    "latin1.ttl": (b"\xff\xfe@prefix", "cannot parse"),
+    "unknown.suffix": ("<a> <b> <c> .", "cannot tell the RDF format"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_is_a_clear_usage_error(tmp_path, name):
+    content, words = HOSTILE[name]
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.output and words in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("text, words", [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("SELECT * FROM <http://example.org/data.ttl> WHERE { ?s ?p ?o }", "FROM"),
+    ("SELECT * FROM NAMED <http://example.org/g> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM"),
+], ids=["service", "from", "from-named"])
+def test_queries_that_would_fetch_are_refused(text, words):
+    result = CliRunner().invoke(main, ["query", "-e", text])
+    assert result.exit_code == 2
+    assert words in result.output and "never fetches" in result.output

@@ -18,7 +18,7 @@ from . import load, reason, render
 from . import query as query_stage
 from . import stats as stats_stage
 from . import validate as validate_stage
-from .errors import TowncaseError
+from .errors import InputError, TowncaseError
 from .labels import curie
 from .render import table
 
@@ -77,7 +77,13 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str) -> None:
       towncase validate --inference rdfs
       towncase validate data/diankou-2022/observations.ttl --format turtle > report.ttl
     """
-    data = load.shipped_data() if not files else load.concepts() + load.parse_files(files)
+    data = load.shipped_data()
+    if files:
+        given = load.parse_files(files)
+        if not len(given):
+            raise InputError(f"no triples in {', '.join(map(str, files))}: nothing to validate",
+                             hint="give the Turtle (or other RDF) files of a case")
+        data = load.concepts() + given
     result = validate_stage.validate(data, inference=inference)
     if fmt == "turtle":
         click.echo(result.graph.serialize(format="turtle"))

@@ -7,9 +7,11 @@ nothing is ever written back into ``data/``.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
+from xml.sax import SAXParseException
 
 from rdflib import Dataset, Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -44,15 +46,52 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
     if not path.is_file():
         raise InputError("no such file", file=str(path), hint="check the path")
     fmt = rdf_format(path)
+    if fmt == "json-ld":
+        _refuse_remote_context(path)
     try:
         graph.parse(path, format=fmt)
     except BadSyntax as err:
         raise RDFSyntaxError(f"RDF syntax error: {err._why}", file=str(path), line=err.lines + 1,
                              hint="fix the Turtle at that line; an unbound prefix needs an @prefix line") from err
+    except SAXParseException as err:
+        raise RDFSyntaxError(f"RDF/XML syntax error: {err.getMessage()}", file=str(path),
+                             line=err.getLineNumber(), hint="fix the XML at that line") from err
     except (ValueError, SyntaxError, UnicodeDecodeError) as err:
         raise RDFSyntaxError(f"cannot parse as {fmt}: {err}", file=str(path),
                              hint=f"check that the file really is {fmt}") from err
     return graph
+
+
+def _refuse_remote_context(path: Path) -> None:
+    """JSON-LD may name its @context (or @import) by URL, which rdflib would fetch; we never do."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise RDFSyntaxError(f"not JSON: {err}", file=str(path), hint="check that the file really is JSON-LD") from err
+
+    def remote(node) -> str | None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("@context", "@import") and isinstance(value, str):
+                    return value
+                if key == "@context" and isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, str):
+                            return item
+                found = remote(value)
+                if found:
+                    return found
+        elif isinstance(node, list):
+            for item in node:
+                found = remote(item)
+                if found:
+                    return found
+        return None
+
+    url = remote(doc)
+    if url:
+        raise InputError(f"JSON-LD context {url!r} would be fetched; towncase never fetches at run time",
+                         file=str(path), hint="inline the context in the file (an object, not a URL)")
 
 
 def parse_files(paths: Iterable[Path]) -> Graph:

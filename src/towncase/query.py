@@ -181,13 +181,35 @@ def parse(text: str, source: str = "<query>", init_ns: Mapping[str, str] | None 
         InputError: a syntax error (with line and column) or an undeclared prefix.
     """
     try:
-        return prepareQuery(text, initNs=dict(init_ns or {}))
+        query = prepareQuery(text, initNs=dict(init_ns or {}))
     except ParseBaseException as err:
         raise InputError(f"SPARQL syntax error at column {err.col}: {err.msg}", file=source, line=err.lineno,
                          hint="only SPARQL 1.1 queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run here") from err
     except Exception as err:  # rdflib raises a bare Exception for an unknown prefix and algebra errors
         raise InputError(f"SPARQL error: {err}", file=source,
                          hint="declare every prefix with a PREFIX line (stored queries must)") from err
+    _refuse_network(query, source)
+    return query
+
+
+def _refuse_network(query: Query, source: str) -> None:
+    """Nothing is fetched at run time: no SERVICE, and no FROM / FROM NAMED (which rdflib loads)."""
+    if query.algebra.get("datasetClause"):
+        raise InputError("FROM / FROM NAMED would load a graph from elsewhere; towncase never fetches",
+                         file=source, hint="the shipped graphs are already loaded: use GRAPH <iri> { … } to pick one")
+
+    def walk(node: object) -> None:
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                raise InputError(f"SERVICE <{node.term}> would query a remote endpoint; towncase never fetches",
+                                 file=source, hint="run federated queries in a triple store, not here")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    walk(query.algebra)
 
 
 def parse_header(text: str, source: str = "<query>") -> dict:
