@@ -30,10 +30,11 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import yaml
-from pyparsing import ParseBaseException
+from pyparsing import ParseBaseException, ParseResults
 from rdflib import Dataset, Graph, Literal, URIRef, Variable
-from rdflib.namespace import XSD
-from rdflib.plugins.sparql import prepareQuery
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
@@ -64,10 +65,6 @@ _LANG_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_INSTANCES = prepareQuery(
-    "SELECT DISTINCT ?instance WHERE { ?instance a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class }")
-_IN_SCHEME = prepareQuery(
-    "SELECT DISTINCT ?instance WHERE { ?instance <http://www.w3.org/2004/02/skos/core#inScheme> ?class }")
 
 
 @dataclass(frozen=True)
@@ -177,11 +174,18 @@ def _unfold_cjk(text: str) -> str:
 def parse(text: str, source: str = "<query>", init_ns: Mapping[str, str] | None = None) -> Query:
     """Parse a SPARQL 1.1 query (never an update).
 
+    The columns of a ``SELECT *`` come in the order their variables first appear in the query text
+    (SPARQL leaves it to the implementation; rdflib takes them from a set, so the order would
+    change with ``PYTHONHASHSEED``).
+
     Raises:
         InputError: a syntax error (with line and column) or an undeclared prefix.
     """
     try:
-        query = prepareQuery(text, initNs=dict(init_ns or {}))
+        tree = parseQuery(text)
+        star = tree[1].name == "SelectQuery" and not tree[1].projection
+        order = _in_text_order(tree[1]) if star else []  # before translating, which rewrites the tree
+        query = translateQuery(tree, None, dict(init_ns or {}))
     except ParseBaseException as err:
         raise InputError(f"SPARQL syntax error at column {err.col}: {err.msg}", file=source, line=err.lineno,
                          hint="only SPARQL 1.1 queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run here") from err
@@ -189,7 +193,44 @@ def parse(text: str, source: str = "<query>", init_ns: Mapping[str, str] | None 
         raise InputError(f"SPARQL error: {err}", file=source,
                          hint="declare every prefix with a PREFIX line (stored queries must)") from err
     _refuse_network(query, source)
+    if star:
+        _order_projection(query.algebra, order)
     return query
+
+
+def _in_text_order(tree: object) -> list[Variable]:
+    """The variables of a parse tree, in the order they first appear in the query text."""
+    found: dict[Variable, None] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, Variable):
+            found.setdefault(node)
+        elif isinstance(node, dict):  # a CompValue keeps its parts in the order they were parsed
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple, ParseResults)):
+            for item in node:
+                walk(item)
+
+    walk(tree)
+    return list(found)
+
+
+def _order_projection(algebra: CompValue, order: list[Variable]) -> None:
+    """Put the projected variables of a ``SELECT *`` (the query's and its ``Project`` node's) in
+    ``order``; any not in it follow by name."""
+    rank = {var: i for i, var in enumerate(order)}
+
+    def key(var: Variable) -> tuple[int, str]:
+        return rank.get(var, len(rank)), str(var)
+
+    node = algebra
+    while isinstance(node, CompValue):
+        if "PV" in node:
+            node["PV"] = sorted(node["PV"], key=key)
+        if node.name == "Project":
+            break
+        node = node.get("p")
 
 
 def _refuse_network(query: Query, source: str) -> None:
@@ -376,9 +417,9 @@ def bind(graph: Graph, query: StoredQuery, values: Mapping[str, str] | None = No
             bindings[name] = convert(param, param.default, lang)
     for name, param in declared.items():
         if name in bindings and param.cls:
-            _check_member(graph, _INSTANCES, param.cls, "an instance of", param, bindings[name])
+            _check_instance(graph, param, bindings[name])
         if name in bindings and param.scheme:
-            _check_member(graph, _IN_SCHEME, param.scheme, "a concept of", param, bindings[name])
+            _check_in_scheme(graph, param, bindings[name])
     return bindings
 
 
@@ -456,12 +497,27 @@ def _untyped(name: str, value: str) -> Node:
     return Literal(value)
 
 
-def _check_member(graph: Graph, members: Query, of: str, relation: str, param: Param, value: Node) -> None:
-    """Raise UnknownNameError (with the close matches) unless ``value`` is a member of class/scheme ``of``."""
-    found = [row[0] for row in graph.query(members, initBindings={"class": iri(of, f"{param.name} class")})]
-    if value not in found:
-        raise UnknownNameError(f"value for --param {param.name} (it must be {relation} {curie(iri(of))})",
-                               curie(value), sorted(curie(i) for i in found))
+def _check_instance(graph: Graph, param: Param, value: Node) -> None:
+    """Raise UnknownNameError (with the close matches) unless ``value`` is typed with the parameter's
+    class or one of its subclasses (``rdfs:subClassOf``, transitively)."""
+    cls = iri(param.cls, f"{param.name} class")
+    classes = list(graph.transitive_subjects(RDFS.subClassOf, cls))  # cls itself first
+    if not any((value, RDF.type, c) in graph for c in classes):
+        instances = {s for c in classes for s in graph.subjects(RDF.type, c)}
+        _not_a_member(param, value, f"an instance of {curie(cls)}", instances)
+
+
+def _check_in_scheme(graph: Graph, param: Param, value: Node) -> None:
+    """Raise UnknownNameError (with the close matches) unless ``value`` is ``skos:inScheme`` the
+    parameter's concept scheme."""
+    scheme = iri(param.scheme, f"{param.name} scheme")
+    if (value, SKOS.inScheme, scheme) not in graph:
+        _not_a_member(param, value, f"a concept of {curie(scheme)}", set(graph.subjects(SKOS.inScheme, scheme)))
+
+
+def _not_a_member(param: Param, value: Node, relation: str, members: set[Node]) -> None:
+    raise UnknownNameError(f"value for --param {param.name} (it must be {relation})",
+                           curie(value), sorted(curie(m) for m in members))
 
 
 def run(graph: Graph, query: StoredQuery, bindings: Mapping[str, Node] | None = None) -> Result:
