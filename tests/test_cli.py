@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, SH, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS, XSD
 
 from artefacts import ROOT
@@ -42,10 +43,12 @@ def test_validate_with_rdfs_conforms():
     assert run("validate", "--inference", "rdfs").exit_code == 0
 
 
-def test_validate_turtle_report_is_rdf():
+def test_validate_turtle_report_is_rdf(tmp_path):
     result = run("validate", "--format", "turtle")
     assert result.exit_code == 0
-    assert "sh:conforms true" in result.output
+    report = Graph().parse(data=result.output, format="turtle")
+    (node,) = report.subjects(RDF.type, SH.ValidationReport)
+    assert report.value(node, SH.conforms) == Literal(True)
 
 
 def first(graph, cls):
@@ -81,19 +84,20 @@ def without_english_label(graph):
     return place
 
 
-@pytest.mark.parametrize("breaking, path, words", [
-    (without_unit, "tc:unit", "unit"),
-    (wrong_datatype, "tc:value", "xsd:"),
-    (without_english_label, "rdfs:label", "en"),
+@pytest.mark.parametrize("breaking, path, shape", [
+    (without_unit, "tc:unit", "shape:Observation-unit"),
+    (wrong_datatype, "tc:value", "shape:Observation-value"),
+    (without_english_label, "rdfs:label", "shape:Label-en"),
 ], ids=["observation-without-unit", "wrong-datatype", "missing-english-label"])
-def test_broken_copy_fails_naming_node_and_fix(tmp_path, breaking, path, words):
+def test_broken_copy_fails_naming_node_and_fix(tmp_path, breaking, path, shape):
     broken, node = broken_case(tmp_path, breaking)
     before = broken.read_bytes()
     result = run("validate", str(broken))
     assert result.exit_code == 1, result.output
-    violation = [block for block in result.output.split("Violation: ")[1:] if block.startswith(curie(node))]
-    assert violation, f"no violation names {curie(node)}:\n{result.output}"
-    assert any(f"path:  {path}" in block and words in block.split("shape: ", 1)[1] for block in violation), violation
+    violations = [block for block in result.output.split("Violation: ")[1:] if block.startswith(curie(node))]
+    assert any(f"path:  {path}\n  shape: {shape}\n" in block for block in violations), result.output
+    message = [b for b in violations if f"shape: {shape}" in b][0].split(f"shape: {shape}", 1)[1]
+    assert len(message.strip()) > 20, "the message must say what to fix"
     assert "does not conform" in result.output
     assert broken.read_bytes() == before, "validate must not modify its input"
 
@@ -154,16 +158,54 @@ def test_build_writes_deterministic_exports(tmp_path):
 
 def test_build_export_round_trips(tmp_path):
     assert run("build", "--out", str(tmp_path)).exit_code == 0
-    case = load.case("diankou-2022")
-    for suffix in ("ttl", "nt", "jsonld"):
-        again = load.parse_file(tmp_path / f"diankou-2022.{suffix}")
-        assert len(again) == len(case), suffix
+    ds = load.dataset()
+    for name, graph in (("diankou-2022", load.case("diankou-2022")), ("ontology", load.ontology()),
+                        ("concepts", load.concepts())):
+        for suffix in ("ttl", "nt", "jsonld"):
+            assert isomorphic(load.parse_file(tmp_path / f"{name}.{suffix}"), graph), f"{name}.{suffix}"
+    for suffix, fmt in (("trig", "trig"), ("nq", "nquads")):
+        again = Dataset()
+        again.parse(tmp_path / f"towncase.{suffix}", format=fmt)
+        for graph in ds.graphs():
+            if len(graph):
+                assert isomorphic(again.graph(graph.identifier), graph), f"{graph.identifier} in {suffix}"
+
+
+def test_exports_are_readable_by_others(tmp_path):
+    """Atomic writes go through mkstemp (0600); published files get the usual permissions."""
+    assert run("build", "--out", str(tmp_path), "--format", "ttl").exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in tmp_path.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
 
 
 def test_build_rebases_iris(tmp_path):
-    assert run("build", "--out", str(tmp_path), "--base", "https://example.org/tc/", "--format", "nt").exit_code == 0
-    text = (tmp_path / "diankou-2022.nt").read_text(encoding="utf-8")
-    assert "https://example.org/tc/id/place/" in text and "https://w3id.org/towncase/" not in text
+    assert run("build", "--out", str(tmp_path), "--base", "https://example.org/tc/").exit_code == 0
+    for path in tmp_path.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert "https://w3id.org/towncase/" not in text, path.name
+        assert "ns1:" not in text, f"{path.name} lost the canonical prefixes"
+    assert "https://example.org/tc/id/place/" in (tmp_path / "diankou-2022.nt").read_text(encoding="utf-8")
+    assert "@prefix place: <https://example.org/tc/id/place/>" in (tmp_path / "diankou-2022.ttl").read_text("utf-8")
+
+
+def test_infer_refuses_an_unknown_output_suffix(tmp_path):
+    result = CliRunner().invoke(main, ["infer", "--regime", "rdfs", "-o", str(tmp_path / "closure.nq")])
+    assert result.exit_code == 2 and "'nq'" in result.output and "did you mean nt" in result.output
+    assert not (tmp_path / "closure.nq").exists()
+
+
+def test_infer_owlrl_reports_consistency():
+    result = CliRunner().invoke(main, ["infer", "--regime", "owlrl"])
+    assert result.exit_code == 0, result.stderr
+    assert "inconsistent" not in result.stderr
+
+
+def test_validate_reads_the_named_graphs_of_a_trig_export(tmp_path):
+    assert run("build", "--out", str(tmp_path), "--format", "trig").exit_code == 0
+    result = run("validate", str(tmp_path / "towncase.trig"))
+    assert result.exit_code == 0, result.output
 
 
 def commands():

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import OWL, RDF, RDFS, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SKOS
 
 from towncase import load, reason
@@ -60,10 +61,24 @@ def test_term_is_labelled_and_aligned(ontology, term):
 
 
 def test_consistent_under_owl_rl(ontology, shipped_data):
-    """No resource of the ontology, schemes or data is inferred to be an owl:Nothing."""
+    """OWL 2 RL finds no contradiction in the ontology, schemes and data, and no owl:Nothing member."""
+    assert reason.inconsistencies(shipped_data, ontology) == []
     inferred = reason.infer(shipped_data, "owlrl", ontology)
     assert not list(inferred.subjects(RDF.type, OWL.Nothing))
-    assert not list(shipped_data.subjects(RDF.type, OWL.Nothing))
+
+
+@pytest.mark.parametrize("clash", [
+    (TC.Town, TC.Person), (TC.Observation, TC.Quote), (TC.Road, TC.Site), (TC.Company, TC.Person),
+    (TC.Observation, TC.Designation), (TC.Town, TC.Village),
+], ids=lambda c: f"{c[0].rsplit('#')[-1]}-{c[1].rsplit('#')[-1]}")
+def test_contradictions_are_found(ontology, clash):
+    """The disjointness axioms let OWL RL catch a resource typed as two incompatible things."""
+    thing = URIRef("https://w3id.org/towncase/id/place/test-thing")
+    data = Graph()
+    for cls in clash:
+        data.add((thing, RDF.type, cls))
+    found = reason.inconsistencies(data, ontology)
+    assert found and all(str(thing) in message for message in found)
 
 
 def test_inference_is_separate(ontology, shipped_data):
@@ -79,7 +94,7 @@ def test_inference_is_separate(ontology, shipped_data):
 RL_SAFE = {OWL.Ontology, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.TransitiveProperty,
            OWL.SymmetricProperty, OWL.FunctionalProperty, OWL.versionIRI, OWL.versionInfo, OWL.inverseOf,
            RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, RDFS.label, RDFS.comment,
-           RDFS.seeAlso, RDF.type}
+           RDFS.seeAlso, RDF.type, OWL.AllDisjointClasses, OWL.members, RDF.first, RDF.rest}
 
 
 def test_stays_within_owl2_rl_constructs(ontology):
@@ -87,6 +102,8 @@ def test_stays_within_owl2_rl_constructs(ontology):
     used = {p for _, p, _ in ontology if str(p).startswith((str(OWL), str(RDFS), str(RDF)))}
     used |= {o for o in ontology.objects(None, RDF.type) if str(o).startswith(str(OWL))}
     assert used <= RL_SAFE, used - RL_SAFE
+    for members in ontology.objects(None, OWL.members):
+        assert all(isinstance(m, URIRef) for m in Collection(ontology, members)), "disjoint members must be named"
     for s, p, o in ontology.triples((None, RDFS.subClassOf, None)):
         assert isinstance(o, URIRef), f"{s} has an anonymous superclass"
     for prop in set(ontology.subjects(RDF.type, OWL.DatatypeProperty)):

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import click
 
+from . import build as build_stage
 from . import export as export_stage
 from . import load, reason, render
 from . import query as query_stage
 from . import stats as stats_stage
 from . import validate as validate_stage
-from .errors import InputError, TowncaseError
-from .labels import curie
-from .render import table
+from .errors import TowncaseError
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE = 0, 1, 2
 REGIMES = click.Choice(list(reason.REGIMES))
@@ -77,60 +76,43 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str) -> None:
       towncase validate --inference rdfs
       towncase validate data/diankou-2022/observations.ttl --format turtle > report.ttl
     """
-    data = load.shipped_data()
-    if files:
-        given = load.parse_files(files)
-        if not len(given):
-            raise InputError(f"no triples in {', '.join(map(str, files))}: nothing to validate",
-                             hint="give the Turtle (or other RDF) files of a case")
-        data = load.concepts() + given
-    result = validate_stage.validate(data, inference=inference)
-    if fmt == "turtle":
-        click.echo(result.graph.serialize(format="turtle"))
-    else:
-        click.echo(_report_text(result))
+    result = (validate_stage.validate_files(files, inference=inference) if files
+              else validate_stage.validate(load.shipped_data(), inference=inference))
+    click.echo(result.graph.serialize(format="turtle") if fmt == "turtle" else render.validation_report(result))
     sys.exit(EXIT_OK if result.conforms else EXIT_NONCONFORMING)
-
-
-def _report_text(result: validate_stage.ValidationResult) -> str:
-    lines = []
-    for f in result.findings:
-        who = curie(f.focus) + (f"  ({f.focus_label})" if f.focus_label else "")
-        lines.append(f"{f.severity}: {who}")
-        lines.append(f"  path:  {curie(f.path) or '-'}")
-        lines.append(f"  shape: {curie(f.shape)}")
-        if f.value is not None:
-            lines.append(f"  value: {curie(f.value)}")
-        lines.append(f"  {f.message}")
-    violations, warnings = len(result.by_severity("Violation")), len(result.by_severity("Warning"))
-    verdict = "符合 / conforms" if result.conforms else "不符合 / does not conform"
-    lines.append(f"{verdict}: {violations} violation(s), {warnings} warning(s)")
-    return "\n".join(lines)
 
 
 @main.command()
 @click.option("--regime", type=REGIMES, required=True, help="rdfs or owlrl (none infers nothing).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the inferred triples here (Turtle; .nt/.jsonld by suffix); default stdout.")
+              help="Write the inferred triples here (.ttl, .nt or .jsonld); default Turtle on stdout.")
 @_errors_to_exit
 def infer(regime: str, output: Path | None) -> None:
     """Write what a regime infers from the shipped cases and ontology, as a separate graph.
 
     Only the inferred triples are written, never the asserted ones, and never into data/.
+    With owlrl, a contradiction OWL 2 RL finds (e.g. a resource typed with two disjoint
+    classes) is reported on stderr and the exit code is 1.
 
     \b
     Examples:
       towncase infer --regime rdfs -o rdfs-closure.ttl
       towncase infer --regime owlrl | head
     """
-    inferred = reason.infer(load.shipped_data(), regime, load.ontology())
-    fmt = output.suffix.lstrip(".") if output and output.suffix.lstrip(".") in export_stage.GRAPH_FORMATS else "ttl"
-    data = export_stage.serialize(inferred, fmt)
+    fmt = export_stage.format_for(output) if output else "ttl"
+    data = load.shipped_data()
+    inferred = reason.infer(data, regime, load.ontology())
+    out = export_stage.serialize(inferred, fmt)
     if output:
-        export_stage.write_atomic(output, data)
+        export_stage.write_atomic(output, out)
         _progress(f"{len(inferred)} inferred triples → {output}")
     else:
-        click.echo(data.decode("utf-8"), nl=False)
+        click.echo(out.decode("utf-8"), nl=False)
+    if regime == "owlrl":
+        problems = reason.inconsistencies(data, load.ontology())
+        for problem in problems:
+            click.echo(f"inconsistent: {problem}", err=True)
+        sys.exit(EXIT_NONCONFORMING if problems else EXIT_OK)
 
 
 @main.command()
@@ -145,21 +127,7 @@ def stats(lang: str) -> None:
       towncase stats
       towncase stats --lang en
     """
-    click.echo(_stats_text(stats_stage.stats(load.dataset(), lang), lang))
-
-
-def _stats_text(s: stats_stage.Stats, lang: str) -> str:
-    zh = lang == "zh"
-    parts = [
-        f"{'三元组' if zh else 'triples'}: {s.triples}",
-        table(["命名图" if zh else "named graph", "三元组" if zh else "triples"],
-              [(curie(g), str(n)) for g, n in s.graphs]),
-        table(["类" if zh else "class", "实体数" if zh else "entities"], [(c, str(n)) for c, n in s.entities]),
-        table(["指标" if zh else "indicator", "观测数" if zh else "observations"],
-              [(c, str(n)) for c, n in s.observations]),
-        table(["语言" if zh else "language", "标签数" if zh else "labels"], [(c, str(n)) for c, n in s.labels]),
-    ]
-    return "\n\n".join(parts)
+    click.echo(render.stats_report(stats_stage.stats(load.dataset(), lang), lang))
 
 
 @main.command()
@@ -225,7 +193,7 @@ def _width() -> int:
               show_default=True, help="Folder for the export files.")
 @click.option("--base", default=None, help="Rebase the canonical https://w3id.org/towncase/ IRIs.")
 @click.option("--format", "formats", multiple=True,
-              type=click.Choice([*export_stage.GRAPH_FORMATS, *export_stage.DATASET_FORMATS]),
+              type=click.Choice(list(export_stage.FORMATS)),
               help="Formats to write (repeatable); default ttl, nt, jsonld, trig, nq.")
 @_errors_to_exit
 def build(out_dir: Path, base: str | None, formats: tuple[str, ...]) -> None:
@@ -238,31 +206,8 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...]) -> None:
       towncase build
       towncase build --out public/ --base https://example.org/towncase/ --format ttl --format trig
     """
-    _progress("loading ontology, concept schemes and cases …")
-    ds = load.dataset()
-    _progress("validating against the SHACL shapes …")
-    result = validate_stage.validate(load.shipped_data())
-    if not result.conforms:
-        click.echo(_report_text(result))
+    done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress)
+    click.echo(render.build_summary(done, version("towncase")))
+    if not done.validation.conforms:
+        click.echo(render.validation_report(done.validation))
         sys.exit(EXIT_NONCONFORMING)
-    click.echo(_summary(ds, result))
-    _progress(f"writing exports to {out_dir}/ …")
-    written = export_stage.export(ds, out_dir, formats or ("ttl", "nt", "jsonld", "trig", "nq"), base)
-    click.echo(table(["文件 / file", "三元组 / triples"], [(str(w.path), str(w.triples)) for w in written]))
-
-
-def _summary(ds, result: validate_stage.ValidationResult) -> str:
-    zh, en = stats_stage.stats(ds, "zh"), stats_stage.stats(ds, "en")
-    warnings = len(result.by_severity("Warning"))
-    lines = [
-        f"towncase {version('towncase')} — 城镇发展案例知识图谱 / town-case knowledge graph",
-        f"三元组 / triples: {zh.triples};  SHACL: 符合 / conforms ({warnings} 条建议 / warnings)",
-    ]
-    for case in stats_stage.case_summaries(ds):
-        lines += ["", f"{case.label_zh}", f"{case.label_en}",
-                  f"  {case.triples} 三元组 triples · {case.entities} 实体 entities · {case.quotes} 原文引语 quotes",
-                  f"  {case.observations} 定量观测 observations · {case.outcomes} 定性成果 outcomes · "
-                  f"{case.programmes} 政策项目 programmes"]
-    rows = [(f"{c} / {e}", str(n)) for (c, n), (e, _) in zip(zh.entities, en.entities)]
-    lines += ["", table(["类 / class", "实体 / entities"], rows)]
-    return "\n".join(lines)

@@ -15,19 +15,23 @@ from xml.sax import SAXParseException
 
 from rdflib import Dataset, Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
-from rdflib.util import guess_format
 
 from . import resources
-from .errors import InputError, RDFSyntaxError
-from .namespaces import CONCEPTS_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, case_graph
+from .errors import InputError, RDFSyntaxError, UnknownNameError
+from .namespaces import CONCEPTS_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, bound_copy, case_graph
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads",
                 ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
+QUAD_FORMATS = ("trig", "nquads")
 
 
 def rdf_format(path: Path) -> str:
-    """The rdflib parser name for a file, from its suffix."""
-    fmt = RDF_SUFFIXES.get(path.suffix.lower()) or guess_format(str(path))
+    """The rdflib parser name for a file, from its suffix.
+
+    Raises:
+        InputError: the suffix is not one of :data:`RDF_SUFFIXES`.
+    """
+    fmt = RDF_SUFFIXES.get(path.suffix.lower())
     if not fmt:
         raise InputError("cannot tell the RDF format from the file name", file=str(path),
                          hint=f"use one of the suffixes {', '.join(sorted(RDF_SUFFIXES))}")
@@ -49,15 +53,21 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
     if fmt == "json-ld":
         _refuse_remote_context(path)
     try:
-        graph.parse(path, format=fmt)
+        if fmt in QUAD_FORMATS:  # named graphs are merged: validation looks at the triples
+            quads = Dataset()
+            quads.parse(path, format=fmt)
+            for named in quads.graphs():
+                graph += named
+        else:
+            graph.parse(path, format=fmt)
     except BadSyntax as err:
         raise RDFSyntaxError(f"RDF syntax error: {err._why}", file=str(path), line=err.lines + 1,
                              hint="fix the Turtle at that line; an unbound prefix needs an @prefix line") from err
     except SAXParseException as err:
         raise RDFSyntaxError(f"RDF/XML syntax error: {err.getMessage()}", file=str(path),
                              line=err.getLineNumber(), hint="fix the XML at that line") from err
-    except (ValueError, SyntaxError, UnicodeDecodeError) as err:
-        raise RDFSyntaxError(f"cannot parse as {fmt}: {err}", file=str(path),
+    except Exception as err:  # rdflib's parsers raise many unrelated types (ParserError, KeyError …)
+        raise RDFSyntaxError(f"cannot parse as {fmt}: {type(err).__name__}: {err}", file=str(path),
                              hint=f"check that the file really is {fmt}") from err
     return graph
 
@@ -119,12 +129,12 @@ def _concepts() -> Graph:
 
 def ontology() -> Graph:
     """The OWL ontology (a fresh copy; the parse is cached)."""
-    return _copy(_ontology())
+    return bound_copy(_ontology())
 
 
 def concepts() -> Graph:
     """The shared SKOS concept schemes (a fresh copy; the parse is cached)."""
-    return _copy(_concepts())
+    return bound_copy(_concepts())
 
 
 def case_names() -> list[str]:
@@ -136,8 +146,6 @@ def case(name: str) -> Graph:
     """The asserted triples of one shipped case."""
     folder = resources.data_dir() / name
     if not folder.is_dir() or name == "sources":
-        from .errors import UnknownNameError
-
         raise UnknownNameError("case", name, case_names())
     return parse_files(sorted(folder.glob("*.ttl")))
 
@@ -150,29 +158,16 @@ def shipped_data() -> Graph:
     return graph
 
 
-def dataset(files: Iterable[Path] | None = None) -> Dataset:
-    """The ontology, the schemes and the cases as named graphs of one dataset.
-
-    Args:
-        files: RDF files or folders to load instead of the shipped cases; each becomes the
-            named graph ``graph/case/<stem>``.
+def dataset() -> Dataset:
+    """The ontology, the schemes and the shipped cases as named graphs of one dataset.
 
     The default graph is the union of all named graphs, so queries need no ``GRAPH``.
     """
     ds = Dataset(default_union=True)
     bind_prefixes(ds)
     parts = [(ONTOLOGY_GRAPH, _ontology()), (CONCEPTS_GRAPH, _concepts())]
-    if files is None:
-        parts += [(case_graph(name), case(name)) for name in case_names()]
-    else:
-        parts += [(case_graph(Path(path).stem), parse_files([path])) for path in files]
+    parts += [(case_graph(name), case(name)) for name in case_names()]
     for name, graph in parts:
         named = ds.graph(name)
         named += graph
     return ds
-
-
-def _copy(graph: Graph) -> Graph:
-    copy = bind_prefixes(Graph())
-    copy += graph
-    return copy

@@ -171,8 +171,15 @@ def case_graph(case: str) -> URIRef:
     return GRAPH["case/" + case]
 
 
-def bind_prefixes(graph: Graph) -> Graph:
-    """Bind the canonical prefixes (replacing rdflib's defaults) and return the graph."""
-    for prefix, namespace in PREFIXES.items():
+def bind_prefixes(graph: Graph, prefixes: dict[str, str] | None = None) -> Graph:
+    """Bind the canonical prefixes (or ``prefixes``), replacing rdflib's defaults; return the graph."""
+    for prefix, namespace in (prefixes or PREFIXES).items():
         graph.bind(prefix, namespace, override=True, replace=True)
     return graph
+
+
+def bound_copy(graph: Graph) -> Graph:
+    """A new plain graph with the triples of ``graph`` and the canonical prefixes."""
+    copy = bind_prefixes(Graph())
+    copy += graph
+    return copy

@@ -55,11 +55,29 @@ def infer(data: Graph, regime: str, ontology: Graph | None = None,
         closure += ontology
     asserted = set(closure)
     owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    errors = set(closure.subjects(RDF.type, OWLRL_ERROR))
     below: dict = {}
     for triple in closure:
-        if triple not in asserted and keep(triple) and not _conflated(triple, asserted, closure, below):
+        if (triple not in asserted and triple[0] not in errors and keep(triple)
+                and not _conflated(triple, asserted, closure, below)):
             inferred.add(triple)
     return inferred
+
+
+#: How owlrl marks a contradiction it finds (e.g. a member of two disjoint classes).
+OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
+_OWLRL_ERROR_TEXT = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
+
+
+def inconsistencies(data: Graph, ontology: Graph) -> list[str]:
+    """The contradictions OWL 2 RL finds in ``data`` with the ``ontology`` (e.g. a resource typed
+    with two disjoint classes), as owlrl words them; empty when the data is consistent."""
+    closure = Graph()
+    closure += data
+    closure += ontology
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    return sorted(str(text) for error in closure.subjects(RDF.type, OWLRL_ERROR)
+                  for text in closure.objects(error, _OWLRL_ERROR_TEXT))
 
 
 def _conflated(triple: tuple, asserted: set, closure: Graph, below: dict) -> bool:

@@ -1,5 +1,6 @@
-"""Rendering query answers: terminal tables that align Chinese (East Asian wide) text, Markdown, and
-the W3C SPARQL 1.1 result formats (JSON, CSV, TSV); graphs as Turtle or JSON-LD.
+"""Rendering query answers: terminal tables that align Chinese (East Asian wide) text, Markdown, the
+W3C SPARQL 1.1 result formats JSON and TSV, and CSV (the W3C format extended with ``<name>@lang``
+columns, see :func:`sparql_csv`); graphs as Turtle or JSON-LD.
 
 For people (``table``, ``markdown``) an IRI is shown as its CURIE and a literal as its text; the
 machine formats keep full IRIs, language tags and datatypes.
@@ -222,9 +223,11 @@ def _json_term(term: Node) -> dict:
 
 
 def sparql_csv(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> str:
-    """SPARQL 1.1 Query Results CSV (full IRIs, lexical forms), keeping language tags: a column
-    holding language-tagged literals is followed by a ``<name>@lang`` column with their tags
-    (``@`` cannot occur in a variable name, so it never clashes)."""
+    """SPARQL 1.1 Query Results CSV (full IRIs, lexical forms) with one extension of ours, so that it is
+    not the W3C format unmodified: a column holding language-tagged literals is followed by a
+    ``<name>@lang`` column with their tags, which W3C CSV drops (``@`` cannot occur in a variable name,
+    so it never clashes; a column with no tagged literal gets none). ``tsv`` and ``json`` are the
+    W3C formats as they are."""
     tagged = {i for i, _ in enumerate(names)
               if any(isinstance(row[i], Literal) and row[i].language for row in rows)}
     header: list[str] = []
@@ -348,3 +351,59 @@ def query_help(q, lang: str = "zh", max_width: int = 80) -> str:
                 lines += ["      " + part for part in wrap(param.description, max_width - 6)]
     body = "\n".join(line for line in q.text.splitlines() if not line.startswith("#+")).strip("\n")
     return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+# Reports of the core commands (validate, stats, build) ---------------------------------------
+
+
+def validation_report(result) -> str:
+    """A SHACL validation result for a data author: each finding's node (with its labels), path,
+    shape and message, then the verdict."""
+    lines = []
+    for f in result.findings:
+        who = curie(f.focus) + (f"  ({f.focus_label})" if f.focus_label else "")
+        lines += [f"{f.severity}: {who}", f"  path:  {curie(f.path) or '-'}", f"  shape: {curie(f.shape)}"]
+        if f.value is not None:
+            lines.append(f"  value: {curie(f.value)}")
+        lines.append(f"  {f.message}")
+    violations, warnings = len(result.by_severity("Violation")), len(result.by_severity("Warning"))
+    verdict = "符合 / conforms" if result.conforms else "不符合 / does not conform"
+    lines.append(f"{verdict}: {violations} violation(s), {warnings} warning(s)")
+    return "\n".join(lines)
+
+
+_STATS_WORDS = {
+    "zh": ("三元组", "命名图", "类", "实体数", "指标", "观测数", "语言", "标签数"),
+    "en": ("triples", "named graph", "class", "entities", "indicator", "observations", "language", "labels"),
+}
+
+
+def stats_report(s, lang: str = "zh") -> str:
+    """The counts of ``towncase stats`` as tables in ``lang``."""
+    triples, graph, cls, entities, indicator, observations, language, labels = _STATS_WORDS[lang]
+    return "\n\n".join([
+        f"{triples}: {s.triples}",
+        table([graph, triples], [(curie(URIRef(g)), str(n)) for g, n in s.graphs]),
+        table([cls, entities], [(c, str(n)) for c, n in s.entities]),
+        table([indicator, observations], [(c, str(n)) for c, n in s.observations]),
+        table([language, labels], [(c, str(n)) for c, n in s.labels]),
+    ])
+
+
+def build_summary(done, version: str) -> str:
+    """The bilingual summary ``towncase build`` prints: verdict, each case, entities per class, files."""
+    warnings = len(done.validation.by_severity("Warning"))
+    lines = [f"towncase {version} — 城镇发展案例知识图谱 / town-case knowledge graph",
+             f"三元组 / triples: {done.stats_zh.triples};  SHACL: "
+             + (f"符合 / conforms ({warnings} 条建议 / warnings)" if done.validation.conforms
+                else "不符合 / does not conform")]
+    for case in done.cases:
+        lines += ["", case.label_zh, case.label_en,
+                  f"  {case.triples} 三元组 triples · {case.entities} 实体 entities · {case.quotes} 原文引语 quotes",
+                  f"  {case.observations} 定量观测 observations · {case.outcomes} 定性成果 outcomes · "
+                  f"{case.programmes} 政策项目 programmes"]
+    rows = [(f"{zh} / {en}", str(n)) for (zh, n), (en, _) in zip(done.stats_zh.entities, done.stats_en.entities)]
+    lines += ["", table(["类 / class", "实体 / entities"], rows)]
+    if done.written:
+        lines += ["", table(["文件 / file", "三元组 / triples"], [(str(w.path), str(w.triples)) for w in done.written])]
+    return "\n".join(lines)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from .errors import TowncaseError
+
 ARTEFACT_DIRS = ("ontology", "data", "shapes", "queries")
 
 
@@ -20,8 +22,8 @@ def artefact_root() -> Path:
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / "ontology").is_dir():
         return checkout
-    raise FileNotFoundError(
-        f"towncase artefacts not found in {packaged} nor in {checkout}; reinstall the package")
+    raise TowncaseError(f"towncase artefacts not found in {packaged} nor in {checkout}",
+                        hint="reinstall the package: pip install --force-reinstall towncase")
 
 
 def artefact_dir(name: str) -> Path:

@@ -1,15 +1,15 @@
 """Statistics of a graph: triples per named graph, entities per class, observations per indicator,
-labels per language. The counting is done by stored queries of the catalogue."""
+labels per language, and what each case holds. The counting is done by stored queries of the
+catalogue."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import RDF, RDFS, Dataset
+from rdflib import Dataset, Literal
 
 from . import query
 from .labels import label
-from .namespaces import TC
 
 
 @dataclass(frozen=True)
@@ -54,22 +54,13 @@ class CaseSummary:
 
 
 def case_summaries(ds: Dataset) -> list[CaseSummary]:
-    """One summary per case graph of ``ds`` (a graph holding a ``tc:Case``), in IRI order."""
+    """One summary per case of ``ds`` (its named graph's counts), by the stored query ``case-overview``."""
+    overview = query.stored("case-overview")
     summaries = []
-    for graph in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
-        for case in sorted(graph.subjects(RDF.type, TC.Case)):
-            typed = set(graph.subjects(RDF.type, None))
-
-            def count(cls, closure=False):
-                members = set(graph.subjects(RDF.type, cls))
-                if closure:
-                    for sub in ds.transitive_subjects(RDFS.subClassOf, cls):
-                        members |= set(graph.subjects(RDF.type, sub))
-                return len(members)
-
-            summaries.append(CaseSummary(
-                case=str(case), label_zh=label(ds, case, "zh"), label_en=label(ds, case, "en"),
-                triples=len(graph), entities=len(typed), observations=count(TC.Observation),
-                outcomes=count(TC.QualitativeOutcome, closure=True), programmes=count(TC.Programme),
-                quotes=count(TC.Quote)))
+    for row in query.run(ds, overview, {"lang": Literal("zh")}):
+        en = label(ds, row.case, "en")
+        summaries.append(CaseSummary(
+            case=str(row.case), label_zh=str(row.caseLabel), label_en=en, triples=int(row.triples),
+            entities=int(row.entities), observations=int(row.observations), outcomes=int(row.outcomes),
+            programmes=int(row.programmes), quotes=int(row.quotes)))
     return summaries

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
 
 from pyshacl import validate as shacl_validate
 from rdflib import SH, Graph, Node
 
 from . import load, resources
-from .errors import UnknownNameError
+from .errors import InputError, UnknownNameError
 from .labels import bilingual
-from .namespaces import bind_prefixes
+from .namespaces import bind_prefixes, bound_copy
 from .reason import REGIMES
 
 
@@ -50,9 +52,7 @@ def _shapes() -> Graph:
 
 def shapes() -> Graph:
     """All shipped SHACL shapes (violations and recommendations) in one graph."""
-    copy = bind_prefixes(Graph())
-    copy += _shapes()
-    return copy
+    return bound_copy(_shapes())
 
 
 def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None = None,
@@ -83,6 +83,21 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
     bind_prefixes(report)
     findings = tuple(sorted(_findings(report, data), key=_order))
     return ValidationResult(conforms=bool(conforms), graph=report, text=text, findings=findings)
+
+
+def validate_files(paths: Iterable[Path], *, inference: str = "none") -> ValidationResult:
+    """Validate RDF files (or folders of them), together with the shared concept schemes.
+
+    Raises:
+        InputError: a file is missing, unreadable or holds no triples.
+        RDFSyntaxError: a file does not parse (names the file and line).
+    """
+    paths = list(paths)
+    given = load.parse_files(paths)
+    if not len(given):
+        raise InputError(f"no triples in {', '.join(map(str, paths))}: nothing to validate",
+                         hint="give the Turtle (or other RDF) files of a case")
+    return validate(load.concepts() + given, inference=inference)
 
 
 def _findings(report: Graph, data: Graph):

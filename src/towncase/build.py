@@ -1,0 +1,44 @@
+"""The main job: load the shipped cases, validate them, count what they hold, write the exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import export, load, stats, validate
+
+
+@dataclass(frozen=True)
+class Build:
+    """What :func:`build` did: the validation, the counts (zh and en names) and the files written
+    (none when the data does not conform)."""
+
+    validation: validate.ValidationResult
+    stats_zh: stats.Stats
+    stats_en: stats.Stats
+    cases: list[stats.CaseSummary]
+    written: list[export.Written] = field(default_factory=list)
+
+
+def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base: str | None = None,
+          progress: Callable[[str], None] = lambda message: None) -> Build:
+    """Validate the shipped cases and, when they conform, export them to ``out_dir``.
+
+    Args:
+        out_dir: the folder for the export files (created if needed).
+        formats: export formats (see :data:`towncase.export.FORMATS`).
+        base: rebase the canonical IRIs under this base.
+        progress: called with a short message before each step (the CLI prints them).
+    """
+    progress("loading ontology, concept schemes and cases …")
+    ds = load.dataset()
+    progress("validating against the SHACL shapes …")
+    result = validate.validate(load.shipped_data())
+    done = Build(validation=result, stats_zh=stats.stats(ds, "zh"), stats_en=stats.stats(ds, "en"),
+                 cases=stats.case_summaries(ds))
+    if not result.conforms:
+        return done
+    progress(f"writing exports to {out_dir}/ …")
+    written = export.export(ds, out_dir, formats, base)
+    return Build(done.validation, done.stats_zh, done.stats_en, done.cases, written)
