@@ -111,10 +111,19 @@ def _head(text: str, columns: int) -> str:
     return text
 
 
+def _cells(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    return [[str(c).replace("\n", " ") for c in row] for row in rows]
+
+
+def _natural_widths(headers: Sequence[str], cells: list[list[str]]) -> list[int]:
+    """The columns each column needs to show every cell uncut."""
+    return [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 80) -> str:
     """A plain-text table that fits ``max_width`` columns, shrinking the widest columns first."""
-    cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
-    widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    cells = _cells(rows)
+    widths = _natural_widths(headers, cells)
     budget = max_width - 2 * (len(headers) - 1)
     while sum(widths) > budget and max(widths) > 6:
         widest = widths.index(max(widths))
@@ -145,8 +154,7 @@ def records(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: in
 
 def layout(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 80) -> str:
     """A table when the rows fit ``max_width`` columns uncut, else :func:`records`."""
-    cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
-    natural = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    natural = _natural_widths(headers, _cells(rows))
     if sum(natural) + 2 * (len(headers) - 1) <= max_width or not rows:
         return table(headers, rows, max_width)
     return records(headers, rows, max_width)
