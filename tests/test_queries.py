@@ -460,7 +460,7 @@ def test_header_errors_name_the_file():
 @pytest.fixture
 def cli(monkeypatch, dataset):
     """The command, over the session's dataset (loaded once)."""
-    monkeypatch.setattr(load, "dataset", lambda files=None: dataset)
+    monkeypatch.setattr(load, "dataset", lambda: dataset)
 
     def invoke(*args: str):
         return CliRunner().invoke(main, list(args), env={"COLUMNS": "80"})

@@ -11,12 +11,11 @@ from . import export, load, stats, validate
 
 @dataclass(frozen=True)
 class Build:
-    """What :func:`build` did: the validation, the counts (zh and en names) and the files written
+    """What :func:`build` did: the validation, the counts and the files written
     (none when the data does not conform)."""
 
     validation: validate.ValidationResult
-    stats_zh: stats.Stats
-    stats_en: stats.Stats
+    stats: stats.Stats
     cases: list[stats.CaseSummary]
     written: list[export.Written] = field(default_factory=list)
 
@@ -35,10 +34,9 @@ def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base
     ds = load.dataset()
     progress("validating against the SHACL shapes …")
     result = validate.validate(load.shipped_data())
-    done = Build(validation=result, stats_zh=stats.stats(ds, "zh"), stats_en=stats.stats(ds, "en"),
-                 cases=stats.case_summaries(ds))
+    done = Build(validation=result, stats=stats.stats(ds), cases=stats.case_summaries(ds))
     if not result.conforms:
         return done
     progress(f"writing exports to {out_dir}/ …")
     written = export.export(ds, out_dir, formats, base)
-    return Build(done.validation, done.stats_zh, done.stats_en, done.cases, written)
+    return Build(done.validation, done.stats, done.cases, written)

@@ -100,19 +100,16 @@ def infer(regime: str, output: Path | None) -> None:
       towncase infer --regime owlrl | head
     """
     fmt = export_stage.format_for(output) if output else "ttl"
-    data = load.shipped_data()
-    inferred = reason.infer(data, regime, load.ontology())
-    out = export_stage.serialize(inferred, fmt)
+    inference = reason.run(load.shipped_data(), regime, load.ontology())
+    out = export_stage.serialize(inference.graph, fmt)
     if output:
         export_stage.write_atomic(output, out)
-        _progress(f"{len(inferred)} inferred triples → {output}")
+        _progress(f"{len(inference.graph)} inferred triples → {output}")
     else:
         click.echo(out.decode("utf-8"), nl=False)
-    if regime == "owlrl":
-        problems = reason.inconsistencies(data, load.ontology())
-        for problem in problems:
-            click.echo(f"inconsistent: {problem}", err=True)
-        sys.exit(EXIT_NONCONFORMING if problems else EXIT_OK)
+    for problem in inference.inconsistencies:
+        click.echo(f"inconsistent: {problem}", err=True)
+    sys.exit(EXIT_NONCONFORMING if inference.inconsistencies else EXIT_OK)
 
 
 @main.command()
@@ -127,7 +124,7 @@ def stats(lang: str) -> None:
       towncase stats
       towncase stats --lang en
     """
-    click.echo(render.stats_report(stats_stage.stats(load.dataset(), lang), lang))
+    click.echo(render.stats_report(stats_stage.stats(load.dataset()), lang))
 
 
 @main.command()

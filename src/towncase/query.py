@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -319,9 +319,14 @@ def from_text(text: str, name: str = "<-e>") -> StoredQuery:
 
 
 def catalogue() -> dict[str, StoredQuery]:
-    """Every stored query, by name, in name order."""
-    return {path.stem: read_query(path, stored=True)
-            for path in sorted(resources.query_files(), key=lambda p: p.stem)}
+    """Every stored query, by name, in name order (read and parsed once per process)."""
+    return dict(_catalogue())
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> tuple[tuple[str, StoredQuery], ...]:
+    return tuple((path.stem, read_query(path, stored=True))
+                 for path in sorted(resources.query_files(), key=lambda p: p.stem))
 
 
 def stored(name: str) -> StoredQuery:

@@ -6,6 +6,7 @@ is never changed and nothing inferred is written into ``data/``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import owlrl
@@ -29,12 +30,26 @@ def _trivial(triple: tuple) -> bool:
             or (p == RDF.type and o in (RDFS.Resource, OWL.Thing, RDFS.Literal)))
 
 
-def infer(data: Graph, regime: str, ontology: Graph | None = None,
-          keep: Callable[[tuple], bool] = lambda t: not _trivial(t)) -> Graph:
-    """The triples a regime infers from ``data`` (and the ``ontology``), apart from the asserted ones.
+@dataclass(frozen=True)
+class Inference:
+    """What a regime gives: the inferred triples (never the asserted ones) and the contradictions
+    it found, as owlrl words them (only OWL RL finds any)."""
+
+    graph: Graph
+    inconsistencies: list[str]
+
+
+#: How owlrl marks a contradiction it finds (e.g. a member of two disjoint classes).
+OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
+_OWLRL_ERROR_TEXT = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
+
+
+def run(data: Graph, regime: str, ontology: Graph | None = None,
+        keep: Callable[[tuple], bool] = lambda t: not _trivial(t)) -> Inference:
+    """Reason over ``data`` (and the ``ontology``) once; ``data`` is left unchanged.
 
     Args:
-        data: the asserted triples; left unchanged.
+        data: the asserted triples.
         regime: one of :data:`REGIMES`.
         ontology: the axioms to reason with (usually :func:`towncase.load.ontology`).
         keep: which inferred triples to return; by default all but the trivial ones
@@ -48,7 +63,7 @@ def infer(data: Graph, regime: str, ontology: Graph | None = None,
     inferred = bind_prefixes(Graph())
     semantics = REGIMES[regime]
     if semantics is None:
-        return inferred
+        return Inference(inferred, [])
     closure = Graph()
     closure += data
     if ontology is not None:
@@ -61,23 +76,19 @@ def infer(data: Graph, regime: str, ontology: Graph | None = None,
         if (triple not in asserted and triple[0] not in errors and keep(triple)
                 and not _conflated(triple, asserted, closure, below)):
             inferred.add(triple)
-    return inferred
+    found = sorted(str(text) for error in errors for text in closure.objects(error, _OWLRL_ERROR_TEXT))
+    return Inference(inferred, found)
 
 
-#: How owlrl marks a contradiction it finds (e.g. a member of two disjoint classes).
-OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
-_OWLRL_ERROR_TEXT = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
+def infer(data: Graph, regime: str, ontology: Graph | None = None) -> Graph:
+    """The triples a regime infers from ``data`` and the ``ontology``, apart from the asserted ones."""
+    return run(data, regime, ontology).graph
 
 
 def inconsistencies(data: Graph, ontology: Graph) -> list[str]:
     """The contradictions OWL 2 RL finds in ``data`` with the ``ontology`` (e.g. a resource typed
-    with two disjoint classes), as owlrl words them; empty when the data is consistent."""
-    closure = Graph()
-    closure += data
-    closure += ontology
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
-    return sorted(str(text) for error in closure.subjects(RDF.type, OWLRL_ERROR)
-                  for text in closure.objects(error, _OWLRL_ERROR_TEXT))
+    with two disjoint classes); empty when the data is consistent."""
+    return run(data, "owlrl", ontology).inconsistencies
 
 
 def _conflated(triple: tuple, asserted: set, closure: Graph, below: dict) -> bool:

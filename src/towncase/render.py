@@ -392,9 +392,9 @@ def stats_report(s, lang: str = "zh") -> str:
     return "\n\n".join([
         f"{triples}: {s.triples}",
         table([graph, triples], [(curie(URIRef(g)), str(n)) for g, n in s.graphs]),
-        table([cls, entities], [(c, str(n)) for c, n in s.entities]),
-        table([indicator, observations], [(c, str(n)) for c, n in s.observations]),
-        table([language, labels], [(c, str(n)) for c, n in s.labels]),
+        table([cls, entities], [(c.name(lang), str(c.count)) for c in s.entities]),
+        table([indicator, observations], [(c.name(lang), str(c.count)) for c in s.observations]),
+        table([language, labels], [(c.key, str(c.count)) for c in s.labels]),
     ])
 
 
@@ -402,7 +402,7 @@ def build_summary(done, version: str) -> str:
     """The bilingual summary ``towncase build`` prints: verdict, each case, entities per class, files."""
     warnings = len(done.validation.by_severity("Warning"))
     lines = [f"towncase {version} — 城镇发展案例知识图谱 / town-case knowledge graph",
-             f"三元组 / triples: {done.stats_zh.triples};  SHACL: "
+             f"三元组 / triples: {done.stats.triples};  SHACL: "
              + (f"符合 / conforms ({warnings} 条建议 / warnings)" if done.validation.conforms
                 else "不符合 / does not conform")]
     for case in done.cases:
@@ -410,7 +410,7 @@ def build_summary(done, version: str) -> str:
                   f"  {case.triples} 三元组 triples · {case.entities} 实体 entities · {case.quotes} 原文引语 quotes",
                   f"  {case.observations} 定量观测 observations · {case.outcomes} 定性成果 outcomes · "
                   f"{case.programmes} 政策项目 programmes"]
-    rows = [(f"{zh} / {en}", str(n)) for (zh, n), (en, _) in zip(done.stats_zh.entities, done.stats_en.entities)]
+    rows = [(f"{c.zh} / {c.en}", str(c.count)) for c in done.stats.entities]
     lines += ["", table(["类 / class", "实体 / entities"], rows)]
     if done.written:
         lines += ["", table(["文件 / file", "三元组 / triples"], [(str(w.path), str(w.triples)) for w in done.written])]

@@ -13,20 +13,35 @@ from .labels import label
 
 
 @dataclass(frozen=True)
+class Count:
+    """One counted row: what was counted (a class, indicator or language tag), its names, the count."""
+
+    key: str
+    zh: str
+    en: str
+    count: int
+
+    def name(self, lang: str) -> str:
+        """The name in ``zh`` or ``en``."""
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
 class Stats:
-    """Counts that describe a dataset; labelled rows are ``(label, count)`` in the chosen language."""
+    """Counts that describe a dataset, each row named in Chinese and English."""
 
     triples: int
     graphs: tuple[tuple[str, int], ...]
-    entities: tuple[tuple[str, int], ...]
-    observations: tuple[tuple[str, int], ...]
-    labels: tuple[tuple[str, int], ...]
+    entities: tuple[Count, ...]
+    observations: tuple[Count, ...]
+    labels: tuple[Count, ...]
 
 
-def stats(ds: Dataset, lang: str = "zh") -> Stats:
-    """Count what ``ds`` holds; class and indicator names are given in ``lang`` (``zh``/``en``)."""
-    def counted(name: str) -> tuple[tuple[str, int], ...]:
-        return tuple((label(ds, key, lang), int(n)) for key, n in query.run(ds, query.stored(name)))
+def stats(ds: Dataset) -> Stats:
+    """Count what ``ds`` holds (each stored query runs once; rows carry zh and en names)."""
+    def counted(name: str) -> tuple[Count, ...]:
+        return tuple(Count(str(key), label(ds, key, "zh"), label(ds, key, "en"), int(n))
+                     for key, n in query.run(ds, query.stored(name)))
 
     graphs = tuple(sorted((str(g.identifier), len(g)) for g in ds.graphs() if len(g)))
     return Stats(
@@ -58,9 +73,9 @@ def case_summaries(ds: Dataset) -> list[CaseSummary]:
     overview = query.stored("case-overview")
     summaries = []
     for row in query.run(ds, overview, {"lang": Literal("zh")}):
-        en = label(ds, row.case, "en")
         summaries.append(CaseSummary(
-            case=str(row.case), label_zh=str(row.caseLabel), label_en=en, triples=int(row.triples),
+            case=str(row.case), label_zh=label(ds, row.case, "zh"), label_en=label(ds, row.case, "en"),
+            triples=int(row.triples),
             entities=int(row.entities), observations=int(row.observations), outcomes=int(row.outcomes),
             programmes=int(row.programmes), quotes=int(row.quotes)))
     return summaries
