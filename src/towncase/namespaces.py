@@ -26,6 +26,7 @@ class TC(DefinedNamespace):
     Designation: URIRef
     District: URIRef
     Event: URIRef
+    EventSeries: URIRef
     FactExtraction: URIRef
     FirstClaim: URIRef
     Foundation: URIRef
@@ -35,6 +36,7 @@ class TC(DefinedNamespace):
     HeritageSite: URIRef
     ImprovementClaim: URIRef
     ListedCompany: URIRef
+    Membership: URIRef
     NaturalFeature: URIRef
     Observation: URIRef
     Organization: URIRef
@@ -77,6 +79,8 @@ class TC(DefinedNamespace):
     crosses: URIRef
     date: URIRef
     dateAsWritten: URIRef
+    divisionCode: URIRef
+    edition: URIRef
     evidence: URIRef
     formerName: URIRef
     founded: URIRef
@@ -85,14 +89,17 @@ class TC(DefinedNamespace):
     headOf: URIRef
     headquarteredIn: URIRef
     implementingBody: URIRef
+    inSeries: URIRef
     indicator: URIRef
     industry: URIRef
     instrument: URIRef
     involves: URIRef
     localCopy: URIRef
     locatedIn: URIRef
+    member: URIRef
     memberOf: URIRef
     nameOrigin: URIRef
+    organization: URIRef
     origin: URIRef
     parentOrganization: URIRef
     partOfProgramme: URIRef
@@ -127,6 +134,7 @@ PREFIXES: dict[str, str] = {
     "programme": BASE + "id/programme/",
     "event": BASE + "id/event/",
     "work": BASE + "id/work/",
+    "membership": BASE + "id/membership/",
     "observation": BASE + "id/observation/",
     "outcome": BASE + "id/outcome/",
     "quote": BASE + "id/quote/",
@@ -164,6 +172,7 @@ PREFIXES: dict[str, str] = {
 GRAPH = Namespace(BASE + "graph/")
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 CONCEPTS_GRAPH = GRAPH["concepts"]
+REFERENCE_GRAPH = GRAPH["reference"]
 
 
 def case_graph(case: str) -> URIRef:
