@@ -1,12 +1,14 @@
-"""Shared fixtures: the artefact folders (anchored on this file) and the parsed graphs, loaded once."""
+"""Shared fixtures: the artefact folders (anchored on this file) and the expensive results (the parsed
+dataset, one validation of every case, one RDFS and one OWL RL closure), each computed once per session."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from towncase import load
+from towncase import load, reason, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -26,18 +28,50 @@ def update_goldens(request) -> bool:
 
 
 @pytest.fixture(scope="session")
-def dataset():
-    """All shipped named graphs (ontology, concepts, cases); do not mutate."""
-    return load.dataset()
+def corpus() -> load.Corpus:
+    """The shipped reference data and cases (TOWNCASE_DATA ignored, so a developer's own folders
+    never change a test)."""
+    return load.corpus(env=False)
 
 
 @pytest.fixture(scope="session")
-def shipped_data():
-    """The shipped cases plus the concept schemes, as one graph; do not mutate."""
-    return load.shipped_data()
+def dataset(corpus):
+    """All shipped named graphs (ontology, concepts, reference, cases); do not mutate."""
+    return load.dataset(corpus)
+
+
+@pytest.fixture(scope="session")
+def shipped_data(corpus):
+    """The concept schemes, the reference data and the shipped cases, as one graph; do not mutate."""
+    return load.data_graph(corpus)
 
 
 @pytest.fixture(scope="session")
 def ontology():
     """The OWL ontology; do not mutate."""
     return load.ontology()
+
+
+@pytest.fixture(scope="session")
+def checked(corpus) -> validate.ValidationResult:
+    """``towncase validate`` of the shipped cases: every check, run once."""
+    return validate.check(corpus)
+
+
+@pytest.fixture(scope="session")
+def rdfs_dataset(dataset):
+    """The dataset with its RDFS closure in a graph of its own; do not mutate."""
+    return reason.closure_dataset(dataset, "rdfs")
+
+
+@pytest.fixture(scope="session")
+def owlrl(shipped_data, ontology) -> reason.Inference:
+    """What OWL 2 RL infers from the shipped data, once."""
+    return reason.run(shipped_data, "owlrl", ontology)
+
+
+@pytest.fixture(scope="session")
+def case_datasets(corpus):
+    """``{case: dataset}``: each shipped case alone with the ontology, concepts and reference data —
+    what a per-case golden is computed over, so adding a case changes no other case's goldens."""
+    return {folder.name: load.dataset(replace(corpus, cases=(folder,))) for folder in corpus.cases}

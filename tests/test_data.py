@@ -1,27 +1,31 @@
-"""The shipped data: parses, conforms, quotes are verbatim, terms are declared, values are right."""
+"""The shipped data: every file parses, every case passes every check on its own, terms are declared,
+and the checks of ``towncase validate`` catch what they promise to catch in a broken copy of a case.
+
+Nothing here knows how many cases exist or what they are called: tests iterate over the case folders."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+import shutil
+from dataclasses import replace
 
 import pytest
 from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
-from artefacts import DATA_FILES, QUERY_FILES, ROOT, TURTLE_FILES, ids
-from chinese_numbers import comparator as expected_comparator
-from chinese_numbers import value as expected_value
+from artefacts import DATA_FILES, QUERY_FILES, TURTLE_FILES, ids
 from towncase import load, validate
+from towncase.errors import InputError
 from towncase.namespaces import BASE, PREFIXES, TC
 
 CONCEPT_BASE = BASE + "concept/"
 ENTITY_BASE = BASE + "id/"
+CASES = load.case_names(load.corpus(env=False))
 
 
-def test_there_is_data():
-    assert DATA_FILES, "no data/<case>/*.ttl files"
-    assert load.case_names() == ["diankou-2022"]
+def test_there_is_data(corpus):
+    assert corpus.cases, "no data/<case>/*.ttl folders"
+    assert corpus.reference_files, "no data/reference/*.ttl"
 
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=ids(DATA_FILES))
@@ -32,31 +36,41 @@ def test_data_file_parses_without_blank_nodes(path):
     assert not blanks, f"{path.name} has blank nodes; mint IRIs (data/README.md)"
 
 
-@pytest.mark.parametrize("inference", ["none", "rdfs"])
-@pytest.mark.parametrize("case", load.case_names())
-def test_case_conforms(case, inference):
-    """Each case folder, with the shared concept schemes, conforms to the shapes."""
-    result = validate.validate(load.concepts() + load.case(case), inference=inference)
+def test_every_check_passes_on_the_shipped_cases(checked):
+    """What `towncase validate` runs: shapes per case, quotes, values, quality queries."""
+    assert checked.conforms, "\n".join(f"{f.file}: {f.focus} {f.path} {f.shape}: {f.message}"
+                                       for f in checked.by_severity("Violation"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_conforms_on_its_own_under_rdfs(case, corpus):
+    """Each case, with only the reference data and the concept schemes, conforms with RDFS inference
+    too (the check without inference runs in the test above)."""
+    graph = load.concepts() + load.reference(corpus) + load.case(case, corpus)
+    result = validate.validate(graph, inference="rdfs")
     assert result.conforms, "\n".join(f"{f.focus} {f.path} {f.message}" for f in result.by_severity("Violation"))
 
 
-def quotes(graph):
-    return sorted(graph.subjects(RDF.type, TC.Quote))
+@pytest.mark.parametrize("case", CASES)
+def test_case_uses_only_terms_of_the_shared_ontology(case, corpus, ontology):
+    """A case may not introduce a class or property of its own: every tc: term it uses is declared
+    in the shared ontology, and every predicate and class outside tc: is one the ontology or the
+    concept schemes use."""
+    declared = set(ontology.subjects())
+    graph = load.case(case, corpus)
+    for s, p, o in graph:
+        for term in (p, o if p == RDF.type else None):
+            if term is not None and str(term).startswith(str(TC)):
+                assert term in declared, f"{case} uses {term}, which the ontology does not declare"
 
 
-def test_every_quote_is_verbatim(shipped_data):
-    """Every quote is an exact substring of the local copy of its source."""
-    assert quotes(shipped_data)
-    texts = {}
-    for quote in quotes(shipped_data):
-        source = shipped_data.value(quote, TC.quotedFrom)
-        assert source is not None, f"{quote} has no tc:quotedFrom"
-        local = shipped_data.value(source, TC.localCopy)
-        assert local is not None, f"{source} has no tc:localCopy"
-        if local not in texts:
-            texts[local] = (ROOT / "data" / str(local)).read_text(encoding="utf-8")
-        text = shipped_data.value(quote, TC.text)
-        assert text is not None and str(text) in texts[local], f"{quote} is not verbatim in {local}: {text!r}"
+def test_every_link_resolves(shipped_data):
+    """Every towncase entity or concept the data links to is described somewhere."""
+    defined = set(shipped_data.subjects(RDF.type, None))
+    graph_iris = set(shipped_data.objects(None, TC.caseGraph))
+    for s, p, o in shipped_data:
+        if isinstance(o, URIRef) and str(o).startswith(BASE) and not str(o).startswith(str(TC)):
+            assert o in defined or o in graph_iris, f"{s} {p} links to {o}, which nothing defines"
 
 
 def test_every_fact_bearing_resource_has_evidence(shipped_data):
@@ -80,17 +94,18 @@ def test_every_named_thing_is_bilingual(shipped_data):
         assert {"zh-Hans", "en"} <= langs, f"{subject} lacks a zh-Hans or en label (has {langs})"
 
 
-def test_every_term_used_is_declared(shipped_data, ontology):
-    """Every tc: term the data uses is in the ontology; every concept and entity it links to exists."""
-    declared = set(ontology.subjects())
-    defined = set(shipped_data.subjects(RDF.type, None))
-    graph_iris = set(shipped_data.objects(None, TC.caseGraph))
-    for s, p, o in shipped_data:
-        for term in (p, o if p == RDF.type else None):
-            if term is not None and str(term).startswith(str(TC)):
-                assert term in declared, f"undeclared ontology term {term}"
-        if isinstance(o, URIRef) and str(o).startswith(BASE) and not str(o).startswith(str(TC)):
-            assert o in defined or o in graph_iris, f"{s} {p} links to {o}, which nothing defines"
+def test_reference_places_carry_their_division_code(corpus):
+    """Every administrative area of the reference data below the country has its NBS code, and a code
+    extends its parent's (330681104 lies in 330681)."""
+    reference = load.reference(corpus)
+    areas = {s for s in reference.subjects(TC.administrativeParent, None)}
+    assert areas
+    for area in areas:
+        code = reference.value(area, TC.divisionCode)
+        assert code is not None and re.fullmatch(r"[0-9]{2}([0-9]{2}){0,2}([0-9]{3})?", str(code)), area
+        parent_code = reference.value(reference.value(area, TC.administrativeParent), TC.divisionCode)
+        if parent_code is not None:
+            assert str(code).startswith(str(parent_code)), f"{area}: {code} is not under {parent_code}"
 
 
 @pytest.mark.parametrize("path", TURTLE_FILES + QUERY_FILES, ids=ids(TURTLE_FILES + QUERY_FILES))
@@ -106,18 +121,105 @@ def test_prefixes_do_not_drift(path):
             assert by_namespace[namespace] == prefix, f"<{namespace}> is {by_namespace[namespace]}: elsewhere"
 
 
-def observations(graph):
-    return sorted(graph.subjects(RDF.type, TC.Observation))
+# --------------------------------------------------------------------------------------------------
+# The checks catch what they promise, in a broken copy of a case outside the package
+
+@pytest.fixture()
+def copy_of(tmp_path, corpus):
+    """``copy_of(case)``: a copy of a shipped case in a folder of its own, and the corpus that reads
+    it instead of the shipped one (the shipped reference data stays)."""
+    def make(case: str):
+        folder = tmp_path / "cases" / case
+        shutil.copytree(corpus.case(case).path, folder)
+        return folder, load.corpus([tmp_path / "cases"], shipped=False, env=False)
+    return make
 
 
-def test_observation_values_match_what_the_text_prints(shipped_data):
-    """tc:value and tc:comparator follow from tc:valueAsWritten, which stands in the evidence quote."""
-    assert observations(shipped_data)
-    for obs in observations(shipped_data):
-        written = str(shipped_data.value(obs, TC.valueAsWritten))
-        quoted = [str(shipped_data.value(q, TC.text)) for q in shipped_data.objects(obs, TC.evidence)]
-        assert any(written in q for q in quoted), f"{obs}: {written!r} is not in its quotes"
-        value = shipped_data.value(obs, TC.value).toPython()
-        assert Decimal(str(value)) == expected_value(written), f"{obs}: {value} ≠ {written!r}"
-        cmp = str(shipped_data.value(obs, TC.comparator)).rsplit("/", 1)[-1]
-        assert cmp == expected_comparator(written), f"{obs}: comparator {cmp} for {written!r}"
+def _edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _findings(result, check):
+    return [f for f in result.by_severity("Violation") if str(f.shape) == check]
+
+
+def test_a_copied_case_outside_the_package_passes_every_check(copy_of):
+    folder, data = copy_of(CASES[0])
+    result = validate.check(data)
+    assert result.conforms, [f.message for f in result.by_severity("Violation")]
+    assert {f.file for f in result.findings if f.file} <= set(folder.glob("*.ttl")) | set(data.reference_files)
+
+
+def test_a_quote_that_is_not_verbatim_is_a_violation_naming_its_file(copy_of):
+    folder, data = copy_of("diankou-2022")
+    _edit(folder / "quotes.ttl", "地区生产总值", "地区生产总额")
+    found = _findings(validate.check(data), validate.QUOTE_CHECK)
+    assert found and all(f.file == folder / "quotes.ttl" for f in found)
+    assert "not verbatim" in found[0].message
+
+
+def test_a_value_that_does_not_match_the_text_is_a_violation(copy_of):
+    folder, data = copy_of("diankou-2022")
+    _edit(folder / "observations.ttl", "tc:value 25000000000.0 ;", "tc:value 2500000000.0 ;")
+    found = _findings(validate.check(data), validate.VALUE_CHECK)
+    assert [f.focus for f in found] == [URIRef(PREFIXES["observation"] + "diankou-2022-diankou-gdp")]
+    assert found[0].file == folder / "observations.ttl"
+
+
+def test_a_comparator_that_does_not_match_the_text_is_a_violation(copy_of):
+    folder, data = copy_of("diankou-2022")
+    text = (folder / "observations.ttl").read_text(encoding="utf-8")
+    gdp = text.index("observation:diankou-2022-diankou-gdp a")
+    fixed = text[:gdp] + text[gdp:].replace("cmp:more-than", "cmp:exact", 1)
+    (folder / "observations.ttl").write_text(fixed, encoding="utf-8")
+    found = _findings(validate.check(data), validate.VALUE_CHECK)
+    assert any("cmp:more-than" in f.message for f in found)
+
+
+def test_a_missing_source_copy_is_a_violation(copy_of):
+    folder, data = copy_of("diankou-2022")
+    for text in (folder / "sources").glob("*.txt"):
+        text.unlink()
+    found = _findings(validate.check(data), validate.QUOTE_CHECK)
+    assert found and "local copy" in found[0].message
+
+
+def test_two_folders_defining_the_same_case_are_an_input_error(tmp_path, corpus):
+    shutil.copytree(corpus.case(CASES[0]).path, tmp_path / CASES[0])
+    with pytest.raises(InputError, match="defined twice"):
+        load.corpus([tmp_path], env=False)
+
+
+def test_an_entity_minted_by_two_cases_is_an_input_error(tmp_path, corpus):
+    folder = tmp_path / "copy"
+    shutil.copytree(corpus.case(CASES[0]).path, folder)
+    with pytest.raises(InputError, match="typed .minted. here and in"):
+        load.check_minting(load.corpus([folder], env=False))
+
+
+def test_a_case_may_not_retype_a_reference_place(copy_of):
+    folder, data = copy_of("diankou-2022")
+    (folder / "extra.ttl").write_text(
+        "<https://w3id.org/towncase/id/place/zhejiang> a <https://w3id.org/towncase/ontology#Province> .\n",
+        encoding="utf-8")
+    with pytest.raises(InputError, match="place:zhejiang"):
+        validate.check(data)
+
+
+def test_data_folders_come_from_the_environment_too(tmp_path, corpus, monkeypatch):
+    shutil.copytree(corpus.case(CASES[0]).path, tmp_path / "mine")
+    monkeypatch.setenv(load.DATA_ENV, str(tmp_path / "nowhere") + ":" + str(tmp_path))
+    with pytest.raises(InputError, match="nowhere"):
+        load.corpus()
+    monkeypatch.setenv(load.DATA_ENV, str(tmp_path))
+    assert "mine" in load.corpus(shipped=True).names
+
+
+def test_a_case_graph_is_only_its_folder(corpus):
+    for folder in corpus.cases:
+        alone = load.dataset(replace(corpus, cases=(folder,)))
+        names = {str(g.identifier) for g in alone.graphs() if len(g)}
+        assert str(folder.graph_name) in names
+        assert not {str(other.graph_name) for other in corpus.cases if other != folder} & names

@@ -18,6 +18,7 @@ import sys
 from functools import lru_cache
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.compare import isomorphic
@@ -29,6 +30,7 @@ from artefacts import QUERY_FILES, ROOT
 from towncase import export, load, query, reason, render
 from towncase.cli import main
 from towncase.errors import InputError, ParameterError, UnknownNameError
+from towncase.labels import curie
 from towncase.namespaces import PREFIXES, TC
 
 GOLDEN = ROOT / "tests" / "golden" / "queries"
@@ -64,24 +66,46 @@ def examples(name: str) -> dict[str, str]:
     return {p.name: p.example for p in CATALOGUE[name].params.values() if p.required}
 
 
-def golden_cases() -> list[tuple[str, dict, str, str]]:
-    """(query, parameters, lang, golden file stem): defaults in zh and en, plus chosen parameters."""
+# --------------------------------------------------------------------------------------------------
+# Per-case goldens: tests/golden/queries/<case>/<stem>.tsv (or .ttl), one folder per shipped case, each
+# computed over that case alone (with the ontology, concepts and reference data), so adding a case adds
+# a folder and changes no other. A case's goldens.yaml gives the values of required parameters for
+# that case ("params") and extra golden cases ("extra": stem → query, lang, params). A parameter that
+# names a town (class tc:Town or tc:TownshipLevelDivision) and has a default gets the case's own town.
+
+CORPUS = load.corpus(env=False)
+CASES = CORPUS.names
+TOWN_CLASSES = {"tc:Town", "tc:TownshipLevelDivision"}
+
+
+def case_town(case: str) -> str:
+    graph = load.case(case, CORPUS)
+    towns = {town for c in graph.subjects(RDF.type, TC.Case) for town in graph.objects(c, TC.caseOf)}
+    assert len(towns) == 1, f"case {case} must be the case of one town: {towns}"
+    return curie(towns.pop())
+
+
+def case_settings(case: str) -> dict:
+    path = GOLDEN / case / "goldens.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
+
+
+def golden_cases() -> list[tuple[str, str, dict, str, str]]:
+    """(case, query, parameters, lang, golden file stem): every query in zh (and en where it has
+    labels) for every case, plus each case's extra cases."""
     cases = []
-    for name in NAMES:
-        cases.append((name, examples(name), "zh", name))
-        if "lang" in CATALOGUE[name].params:
-            cases.append((name, examples(name), "en", f"{name}.en"))
-    cases += [
-        ("place-hierarchy", {"place": "place:shaoxing-zhuji-diankou-hangwu-mountain-trail"}, "en",
-         "place-hierarchy.trail.en"),
-        ("indicator-across-towns", {"indicator": "indicator:land-area"}, "zh", "indicator-across-towns.land-area"),
-        ("policies-by-theme", {"theme": "theme:thriving-industry"}, "zh", "policies-by-theme.thriving-industry"),
-        ("timeline", {"since": "2011", "until": "2022"}, "zh", "timeline.2011-2022"),
-        ("provenance", {"entity": DIANKOU}, "zh", "provenance.diankou"),
-        ("provenance-graph", {"entity": "programme:diankou-employee-common-prosperity-fund-alliance"}, "zh",
-         "provenance-graph.fund-alliance"),
-        ("find-entities", {"text": "road"}, "en", "find-entities.road.en"),
-    ]
+    for case in CASES:
+        settings, town = case_settings(case), case_town(case)
+        for name in NAMES:
+            values = dict((settings.get("params") or {}).get(name) or examples(name))
+            for param in CATALOGUE[name].params.values():
+                if param.cls in TOWN_CLASSES and param.default is not None and param.name not in values:
+                    values[param.name] = town
+            cases.append((case, name, values, "zh", name))
+            if "lang" in CATALOGUE[name].params:
+                cases.append((case, name, values, "en", f"{name}.en"))
+        for stem, extra in (settings.get("extra") or {}).items():
+            cases.append((case, extra["query"], dict(extra.get("params") or {}), extra.get("lang", "zh"), stem))
     return cases
 
 
@@ -89,26 +113,25 @@ GOLDEN_CASES = golden_cases()
 
 
 @pytest.fixture(scope="module")
-def rdfs_dataset(dataset):
-    return reason.closure_dataset(dataset, "rdfs")
-
-
-@pytest.fixture(scope="module")
 def answer(dataset, rdfs_dataset):
-    """``answer(name, params, lang, inference)``: a stored query's result, computed once per module."""
+    """``answer(name, params, lang, inference)``: a stored query's result over every shipped case,
+    computed once per module."""
     graphs = {"none": dataset, "rdfs": rdfs_dataset}
 
     @lru_cache(maxsize=None)
     def cached(name: str, params: tuple = (), lang: str = "zh", inference: str = "none") -> Result:
-        result = query.answer(graphs[inference], CATALOGUE[name], dict(params), lang)
-        if result.type == "SELECT":
-            result.bindings  # materialise once; the result can then be read many times
-        return result
+        return _materialised(query.answer(graphs[inference], CATALOGUE[name], dict(params), lang))
 
     def run(name: str, params: dict | None = None, lang: str = "zh", inference: str = "none") -> Result:
         return cached(name, tuple(sorted((params or {}).items())), lang, inference)
 
     return run
+
+
+def _materialised(result: Result) -> Result:
+    if result.type == "SELECT":
+        result.bindings  # materialise once; the result can then be read many times
+    return result
 
 
 def rows(result: Result) -> list[str]:
@@ -271,41 +294,120 @@ def test_parameters_can_be_written_into_the_text(name, dataset, answer):
 # Answers: goldens, inference, quality checks
 
 
-@pytest.mark.parametrize("name, params, lang, stem", GOLDEN_CASES, ids=[c[3] for c in GOLDEN_CASES])
-def test_answer_matches_reviewed_golden(name, params, lang, stem, answer, update_goldens):
-    result = answer(name, params, lang)
+def ordered_rows(result: Result) -> list[str]:
+    """A SELECT result as TSV lines in the order the engine gives them (full IRIs, language tags)."""
+    return render.sparql_tsv([str(v) for v in result.vars], list(result)).splitlines()[1:]
+
+
+def order_keys(q: query.StoredQuery) -> list[str] | None:
+    """The variables a query's top-level ORDER BY reads, in order (None without ORDER BY)."""
+    for node in _nodes(q.prepared.algebra, into_exists=False):
+        if node.name == "OrderBy":
+            keys = []
+            for condition in node.expr:
+                expr = condition.expr if isinstance(condition, CompValue) and "expr" in condition else condition
+                keys += [v for v in _ordered_variables(expr) if v not in keys]
+            return keys
+    return None
+
+
+def _ordered_variables(expr) -> list[str]:
+    if isinstance(expr, Variable):
+        return [str(expr)]
+    found = []
+    for node in _walk(expr):
+        if isinstance(node, Variable) and str(node) not in found:
+            found.append(str(node))
+    return found
+
+
+def _walk(node):
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _walk(item)
+
+
+def same_answer(expected: list[str], actual: list[str], columns: list[str], keys: list[str] | None) -> bool:
+    """Golden lines against actual lines. Without ORDER BY, as sets of rows. With ORDER BY the order is
+    part of the answer: rows are compared run by run, a run being consecutive rows that agree on every
+    ORDER BY variable (within a run SPARQL leaves the order to the engine, so it is compared as a set)."""
+    if keys is None:
+        return sorted(expected) == sorted(actual)
+    index = [columns.index(k) for k in keys if k in columns]
+
+    def runs(lines: list[str]) -> list[tuple[tuple, list[str]]]:
+        grouped: list[tuple[tuple, list[str]]] = []
+        for line in lines:
+            cells = line.split("\t")
+            key = tuple(cells[i] for i in index)
+            if grouped and grouped[-1][0] == key:
+                grouped[-1][1].append(line)
+            else:
+                grouped.append((key, [line]))
+        return [(key, sorted(group)) for key, group in grouped]
+
+    return runs(expected) == runs(actual)
+
+
+@pytest.mark.parametrize("case, name, params, lang, stem", GOLDEN_CASES,
+                         ids=[f"{c[0]}/{c[4]}" for c in GOLDEN_CASES])
+def test_answer_matches_reviewed_golden(case, name, params, lang, stem, case_datasets, update_goldens):
+    result = _materialised(query.answer(case_datasets[case], CATALOGUE[name], params, lang))
+    folder = GOLDEN / case
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        path = GOLDEN / f"{stem}.ttl"
+        path = folder / f"{stem}.ttl"
         if update_goldens:
             export.write_atomic(path, render.result(result, "turtle").encode("utf-8"))
-        assert path.is_file(), f"no golden {path.name}: run pytest --update-goldens and review it"
+        assert path.is_file(), f"no golden {case}/{path.name}: run pytest --update-goldens and review it"
         expected = Graph().parse(path, format="turtle")
         assert isomorphic(expected, result.graph), f"{stem}: the graph differs from its golden"
         return
-    path = GOLDEN / f"{stem}.tsv"
-    actual = [header(result)] + rows(result)
+    path = folder / f"{stem}.tsv"
+    actual = [header(result)] + ordered_rows(result)
     if update_goldens:
         export.write_atomic(path, ("\n".join(actual) + "\n").encode("utf-8"))
-    assert path.is_file(), f"no golden {path.name}: run pytest --update-goldens and review it"
+    assert path.is_file(), f"no golden {case}/{path.name}: run pytest --update-goldens and review it"
     expected = path.read_text(encoding="utf-8").splitlines()
     assert expected[0] == actual[0], "columns differ"
-    assert sorted(expected[1:]) == actual[1:]
+    columns = [str(v) for v in result.vars]
+    assert same_answer(expected[1:], actual[1:], columns, order_keys(CATALOGUE[name])), \
+        f"{case}/{stem}: the answer differs from its golden (rows, or their order under ORDER BY)"
 
 
-def test_every_query_has_a_golden_and_every_golden_a_query():
+def test_a_reversed_order_fails_the_golden_comparison(case_datasets):
+    """Reversing timeline's ORDER BY changes what a reader sees, so the golden comparison must fail."""
+    q = CATALOGUE["timeline"]
+    case = next(c for c in CASES if len(list(query.answer(case_datasets[c], q))) > 2)
+    result = _materialised(query.answer(case_datasets[case], q))
+    columns, lines, keys = [str(v) for v in result.vars], ordered_rows(result), order_keys(q)
+    assert keys and same_answer(lines, lines, columns, keys)
+    assert not same_answer(lines, lines[::-1], columns, keys)
+    reversed_query = query.from_text(q.text.replace("ORDER BY ", "ORDER BY DESC(STR(?date)) "), "reversed.rq")
+    flipped = ordered_rows(_materialised(query.answer(case_datasets[case], reversed_query)))
+    assert sorted(flipped) == sorted(lines) and not same_answer(lines, flipped, columns, keys)
+
+
+def test_every_case_has_a_golden_for_every_query_and_every_golden_a_case():
     """On disk, not in the list of cases: a query without its reviewed golden file (zh, and en where it
-    has labels) fails here even before --update-goldens would write one."""
-    expected = []
-    for name in NAMES:
-        suffix = ".ttl" if CATALOGUE[name].form in ("CONSTRUCT", "DESCRIBE") else ".tsv"
-        expected.append(name + suffix)
-        if "lang" in CATALOGUE[name].params:
-            expected.append(f"{name}.en{suffix}")
-    missing = [f for f in expected if not (GOLDEN / f).is_file()]
+    has labels) in every case folder fails here even before --update-goldens would write one."""
+    missing = []
+    for case in CASES:
+        for name in NAMES:
+            suffix = ".ttl" if CATALOGUE[name].form in ("CONSTRUCT", "DESCRIBE") else ".tsv"
+            missing += [f"{case}/{stem}{suffix}" for stem in ([name, f"{name}.en"] if "lang" in CATALOGUE[name].params
+                                                              else [name])
+                        if not (GOLDEN / case / f"{stem}{suffix}").is_file()]
     assert not missing, f"no golden for {missing}: run pytest --update-goldens and review it"
-    stems = {c[3] for c in GOLDEN_CASES}
-    stray = sorted(p.name for p in GOLDEN.glob("*") if p.is_file() and p.name.rsplit(".", 1)[0] not in stems)
+    stems = {(c[0], c[4]) for c in GOLDEN_CASES}
+    stray = sorted(str(p.relative_to(GOLDEN)) for p in GOLDEN.glob("*/*") if p.suffix in (".tsv", ".ttl")
+                   and (p.parent.name, p.name.rsplit(".", 1)[0]) not in stems)
     assert not stray, f"goldens of no test case: {stray}"
+    folders = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+    assert folders == CASES, f"golden folders {folders} are not the cases {CASES}"
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if CATALOGUE[n].same_under_inference])
@@ -460,7 +562,7 @@ def test_header_errors_name_the_file():
 @pytest.fixture
 def cli(monkeypatch, dataset):
     """The command, over the session's dataset (loaded once)."""
-    monkeypatch.setattr(load, "dataset", lambda: dataset)
+    monkeypatch.setattr(load, "dataset", lambda data=None: dataset)
 
     def invoke(*args: str):
         return CliRunner().invoke(main, list(args), env={"COLUMNS": "80"})
@@ -602,8 +704,8 @@ def test_lang_falls_back_to_the_other_language(dataset):
     for graph in dataset.graphs():
         named = copy.graph(graph.identifier)
         named += graph
-    case = copy.graph(URIRef("https://w3id.org/towncase/graph/case/diankou-2022"))
-    case.remove((I["place"]("shaoxing"), RDFS.label, Literal("Shaoxing", lang="en")))
+    reference = copy.graph(URIRef(PREFIXES["graph"] + "reference"))
+    reference.remove((I["place"]("shaoxing"), RDFS.label, Literal("Shaoxing", lang="en")))
     labels = {str(r.container): r.containerLabel for r in query.answer(copy, q, {}, "en")}
     assert labels[PREFIXES["place"] + "shaoxing"] == Literal("绍兴市", lang="zh-Hans")
     assert labels[PREFIXES["place"] + "zhejiang"] == Literal("Zhejiang Province", lang="en")

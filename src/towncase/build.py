@@ -1,4 +1,4 @@
-"""The main job: load the shipped cases, validate them, count what they hold, write the exports."""
+"""The main job: load the cases, validate them, count what they hold, write the exports."""
 
 from __future__ import annotations
 
@@ -21,19 +21,20 @@ class Build:
 
 
 def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base: str | None = None,
-          progress: Callable[[str], None] = lambda message: None) -> Build:
-    """Validate the shipped cases and, when they conform, export them to ``out_dir``.
+          progress: Callable[[str], None] = lambda message: None, data: load.Corpus | None = None) -> Build:
+    """Validate the cases (every check of :func:`towncase.validate.check`) and, when they conform,
+    export them to ``out_dir``.
 
     Args:
         out_dir: the folder for the export files (created if needed).
         formats: export formats (see :data:`towncase.export.FORMATS`).
         base: rebase the canonical IRIs under this base.
         progress: called with a short message before each step (the CLI prints them).
+        data: the cases to build (the shipped ones and ``TOWNCASE_DATA`` by default).
     """
-    progress("loading ontology, concept schemes and cases …")
-    ds = load.dataset()
-    progress("validating against the SHACL shapes …")
-    result = validate.validate(load.shipped_data())
+    progress("loading ontology, concept schemes, reference data and cases …")
+    ds = load.dataset(data)
+    result = validate.check(data, progress=progress)
     done = Build(validation=result, stats=stats.stats(ds), cases=stats.case_summaries(ds))
     if not result.conforms:
         return done

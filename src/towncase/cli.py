@@ -38,7 +38,29 @@ def _errors_to_exit(func):
 
 
 def _progress(message: str) -> None:
-    click.echo(message, err=True)
+    """Progress on stderr, for a person watching a terminal only (never in a pipe or a log)."""
+    if sys.stderr.isatty():
+        click.echo(message, err=True)
+
+
+def _data_options(func):
+    """``--data DIR`` (repeatable) and ``--no-shipped``: which town cases a command reads. The
+    command receives them as one ``data`` argument, a :class:`towncase.load.Corpus`."""
+    @click.option("--data", "data_dirs", multiple=True, metavar="DIR",
+                  type=click.Path(path_type=Path, file_okay=False),
+                  help=f"A folder of case folders, or one case folder, read beside the shipped cases "
+                       f"(repeatable; also ${load.DATA_ENV}, a path list).")
+    @click.option("--no-shipped", is_flag=True, default=False,
+                  help="Leave out the cases shipped with towncase (the shared reference data stays).")
+    @wraps(func)
+    def wrapper(*args, data_dirs: tuple[Path, ...], no_shipped: bool, **kwargs):
+        try:
+            data = load.corpus(data_dirs, shipped=not no_shipped)
+        except TowncaseError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_USAGE)
+        return func(*args, data=data, **kwargs)
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,22 +84,30 @@ def main() -> None:
               help="What to infer with the ontology before checking.")
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text",
               show_default=True, help="text for people, turtle for the SHACL report graph.")
+@_data_options
 @_errors_to_exit
-def validate(files: tuple[Path, ...], inference: str, fmt: str) -> None:
-    """Validate RDF data against the SHACL shapes (with no FILES: the shipped cases).
+def validate(files: tuple[Path, ...], inference: str, fmt: str, data) -> None:
+    """Check the town cases: everything the project enforces (with FILES: those files' shapes only).
+
+    Without FILES, every case (shipped, --data, $TOWNCASE_DATA) is checked on its own together with
+    the shared reference data and concept schemes: the SHACL shapes, every quote verbatim in its
+    source, every value and comparator against the expression the text prints, and the quality
+    queries (towncase queries | grep violation). With FILES, those RDF files are checked against
+    the shapes, with the reference data and concept schemes.
 
     Exit 0 when it conforms (warnings allowed), 1 when a violation is found, 2 on a usage or
-    input error. Each finding names the focus node and its labels, the path, the shape and
-    what to fix.
+    input error. Each finding names the file to edit, the node and its labels, the path, what
+    found it and what to fix.
 
     \b
     Examples:
       towncase validate
+      towncase validate --data ~/my-towns --no-shipped
       towncase validate --inference rdfs
       towncase validate data/diankou-2022/observations.ttl --format turtle > report.ttl
     """
     result = (validate_stage.validate_files(files, inference=inference) if files
-              else validate_stage.validate(load.shipped_data(), inference=inference))
+              else validate_stage.check(data, inference=inference, progress=_progress))
     click.echo(result.graph.serialize(format="turtle") if fmt == "turtle" else render.validation_report(result))
     sys.exit(EXIT_OK if result.conforms else EXIT_NONCONFORMING)
 
@@ -86,9 +116,10 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str) -> None:
 @click.option("--regime", type=REGIMES, required=True, help="rdfs or owlrl (none infers nothing).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the inferred triples here (.ttl, .nt or .jsonld); default Turtle on stdout.")
+@_data_options
 @_errors_to_exit
-def infer(regime: str, output: Path | None) -> None:
-    """Write what a regime infers from the shipped cases and ontology, as a separate graph.
+def infer(regime: str, output: Path | None, data) -> None:
+    """Write what a regime infers from the cases and ontology, as a separate graph.
 
     Only the inferred triples are written, never the asserted ones, and never into data/.
     With owlrl, a contradiction OWL 2 RL finds (e.g. a resource typed with two disjoint
@@ -98,13 +129,14 @@ def infer(regime: str, output: Path | None) -> None:
     Examples:
       towncase infer --regime rdfs -o rdfs-closure.ttl
       towncase infer --regime owlrl | head
+      towncase infer --regime rdfs --data ~/my-towns -o my-closure.ttl
     """
     fmt = export_stage.format_for(output) if output else "ttl"
-    inference = reason.run(load.shipped_data(), regime, load.ontology())
+    inference = reason.run(load.data_graph(data), regime, load.ontology())
     out = export_stage.serialize(inference.graph, fmt)
     if output:
         export_stage.write_atomic(output, out)
-        _progress(f"{len(inference.graph)} inferred triples → {output}")
+        click.echo(f"{len(inference.graph)} inferred triples → {output}", err=True)
     else:
         click.echo(out.decode("utf-8"), nl=False)
     for problem in inference.inconsistencies:
@@ -115,16 +147,17 @@ def infer(regime: str, output: Path | None) -> None:
 @main.command()
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of class and indicator names.")
+@_data_options
 @_errors_to_exit
-def stats(lang: str) -> None:
+def stats(lang: str, data) -> None:
     """Count triples, entities per class, observations per indicator and labels per language.
 
     \b
     Examples:
       towncase stats
-      towncase stats --lang en
+      towncase stats --lang en --data ~/my-towns
     """
-    click.echo(render.stats_report(stats_stage.stats(load.dataset()), lang))
+    click.echo(render.stats_report(stats_stage.stats(load.dataset(data)), lang))
 
 
 @main.command()
@@ -159,9 +192,10 @@ def queries(name: str | None, lang: str) -> None:
               help="Query the asserted graph, or add what a regime infers.")
 @click.option("--file", "file", type=click.Path(path_type=Path), default=None, help="Run your own .rq file.")
 @click.option("-e", "--expression", "text", default=None, help="Run this SPARQL query text.")
+@_data_options
 @_errors_to_exit
 def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str, inference: str,
-                  file: Path | None, text: str | None) -> None:
+                  file: Path | None, text: str | None, data) -> None:
     """Run a stored query by NAME (or your own with --file / -e) over the shipped cases.
 
     Parameter values are bound, never pasted into the query; a bad value, a missing required
@@ -174,9 +208,10 @@ def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str
       towncase query indicator-across-towns --param indicator=indicator:land-area --format csv
       towncase query provenance --param entity=observation:diankou-2022-diankou-gdp
       towncase query -e 'SELECT ?town WHERE { ?town a tc:Town }' --format json
+      towncase query town-profile --data ~/my-towns --param town=place:huzhou-wuxing-zhili
     """
     chosen = query_stage.choose(name, file, text)
-    answer = query_stage.answer(load.dataset(), chosen, query_stage.parse_assignments(params), lang, inference)
+    answer = query_stage.answer(load.dataset(data), chosen, query_stage.parse_assignments(params), lang, inference)
     click.echo(render.result(answer, fmt, lang, _width()), nl=False)
 
 
@@ -192,9 +227,10 @@ def _width() -> int:
 @click.option("--format", "formats", multiple=True,
               type=click.Choice(list(export_stage.FORMATS)),
               help="Formats to write (repeatable); default ttl, nt, jsonld, trig, nq.")
+@_data_options
 @_errors_to_exit
-def build(out_dir: Path, base: str | None, formats: tuple[str, ...]) -> None:
-    """The main job: validate the shipped cases, print a bilingual summary, write the exports.
+def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data) -> None:
+    """The main job: validate the cases, print a bilingual summary, write the exports.
 
     Nothing is written when the data does not conform (exit 1).
 
@@ -202,8 +238,9 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...]) -> None:
     Examples:
       towncase build
       towncase build --out public/ --base https://example.org/towncase/ --format ttl --format trig
+      towncase build --data ~/my-towns --out my-export/
     """
-    done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress)
+    done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress, data=data)
     click.echo(render.build_summary(done, version("towncase")))
     if not done.validation.conforms:
         click.echo(render.validation_report(done.validation))

@@ -1,25 +1,31 @@
-"""Loading: RDF files into graphs, and the shipped artefacts into one dataset of named graphs.
+"""Loading: RDF files into graphs, and the artefacts and town cases into one dataset of named graphs.
 
-Named graphs keep what is asserted apart: the ontology, the shared concept schemes, and one graph
-per town case (``graph/case/<folder>``). Inferred and link triples get graphs of their own later;
-nothing is ever written back into ``data/``.
+Named graphs keep what is asserted apart: the ontology, the shared concept schemes, the shared
+reference data (``graph/reference``) and one graph per town case (``graph/case/<folder>``).
+Cases come from the shipped ``data/`` folder and from the user's own folders (``--data``,
+``TOWNCASE_DATA``): see :func:`corpus`. Each file is parsed once per process. Inferred and link
+triples get graphs of their own; nothing is ever written back into a data folder.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 from xml.sax import SAXParseException
 
-from rdflib import Dataset, Graph
+from rdflib import RDF, Dataset, Graph, Node, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from . import resources
 from .errors import InputError, RDFSyntaxError, UnknownNameError
-from .namespaces import CONCEPTS_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, bound_copy, case_graph
+from .labels import curie
+from .namespaces import BASE, CONCEPTS_GRAPH, ONTOLOGY_GRAPH, REFERENCE_GRAPH, bind_prefixes, bound_copy, case_graph
 
+ENTITY_BASE = BASE + "id/"
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads",
                 ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
 QUAD_FORMATS = ("trig", "nquads")
@@ -117,61 +123,284 @@ def parse_files(paths: Iterable[Path]) -> Graph:
     return graph
 
 
-@lru_cache(maxsize=1)
-def _ontology() -> Graph:
-    return parse_file(resources.ontology_file())
-
-
-@lru_cache(maxsize=1)
-def _concepts() -> Graph:
-    return parse_files(resources.scheme_files())
-
-
 def ontology() -> Graph:
-    """The OWL ontology (a fresh copy; the parse is cached)."""
-    return bound_copy(_ontology())
+    """The OWL ontology (a fresh graph; the parse is cached)."""
+    return _union([resources.ontology_file()])
 
 
 def concepts() -> Graph:
-    """The shared SKOS concept schemes (a fresh copy; the parse is cached)."""
-    return bound_copy(_concepts())
+    """The shared SKOS concept schemes (a fresh graph; the parses are cached)."""
+    return _union(resources.scheme_files())
 
 
-def case_names() -> list[str]:
-    """The names of the shipped cases, e.g. ``["diankou-2022"]``."""
-    return [p.name for p in resources.case_dirs()]
+# ---------------------------------------------------------------------------------------------
+# Case folders: the shipped ones, --data folders and TOWNCASE_DATA
+# ---------------------------------------------------------------------------------------------
+
+#: Environment variable: a path list (``os.pathsep``-separated) of data folders read beside the shipped ones.
+DATA_ENV = "TOWNCASE_DATA"
+#: The sub-folder of a data folder that holds shared reference data rather than a case.
+REFERENCE_FOLDER = "reference"
+#: Folders of a data folder that are never cases.
+NOT_CASES = {REFERENCE_FOLDER, "sources"}
 
 
-def case(name: str) -> Graph:
-    """The asserted triples of one shipped case (a fresh copy; the parse is cached)."""
-    if name not in case_names():
-        raise UnknownNameError("case", name, case_names())
-    return bound_copy(_case(name))
+@dataclass(frozen=True)
+class CaseFolder:
+    """One town case on disk: a folder of Turtle files (one named graph) and its ``sources/``.
+
+    Attributes:
+        name: the folder's name, which is the case's slug (``graph/case/<name>``).
+        path: the folder.
+    """
+
+    name: str
+    path: Path
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The case's Turtle files, sorted by name."""
+        return tuple(sorted(self.path.glob("*.ttl")))
+
+    @property
+    def graph_name(self) -> URIRef:
+        """The named graph that holds the case."""
+        return case_graph(self.name)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What a command reads: the shared reference data and the town cases, from the shipped data
+    folder and the user's own folders (``--data``, ``TOWNCASE_DATA``).
+
+    Attributes:
+        roots: the data folders, shipped first, in the order given.
+        reference: the reference-data folders (each root's ``reference/``).
+        cases: the case folders, sorted by name; names are unique.
+    """
+
+    roots: tuple[Path, ...]
+    reference: tuple[Path, ...]
+    cases: tuple[CaseFolder, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """The case names, sorted."""
+        return [c.name for c in self.cases]
+
+    def case(self, name: str) -> CaseFolder:
+        """One case folder by name.
+
+        Raises:
+            UnknownNameError: no case of that name (with the close matches).
+        """
+        for folder in self.cases:
+            if folder.name == name:
+                return folder
+        raise UnknownNameError("case", name, self.names)
+
+    @property
+    def reference_files(self) -> tuple[Path, ...]:
+        """The Turtle files of every reference folder."""
+        return tuple(f for folder in self.reference for f in sorted(folder.glob("*.ttl")))
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every Turtle file the corpus reads: reference data, then each case."""
+        return self.reference_files + tuple(f for case in self.cases for f in case.files)
+
+
+def corpus(data: Iterable[Path] = (), shipped: bool = True, env: bool = True) -> Corpus:
+    """Find the reference data and the case folders a command reads.
+
+    Args:
+        data: the user's data folders (``--data``), each a folder of case folders (which may hold a
+            ``reference/`` folder of its own) or one case folder (a folder with ``*.ttl`` files).
+        shipped: include the cases shipped with towncase (``--no-shipped`` leaves them out; the
+            shipped reference data is always read, every case builds on it).
+        env: also read the folders named by ``TOWNCASE_DATA``.
+
+    Raises:
+        InputError: a folder is missing or holds no case, or two folders define the same case.
+    """
+    shipped_root = resources.data_dir()
+    given = [Path(p) for p in (os.environ.get(DATA_ENV, "").split(os.pathsep) if env else []) if p]
+    given += [Path(p) for p in data]
+    roots, seen = [shipped_root], {shipped_root.resolve()}
+    for root in given:
+        if not root.is_dir():
+            raise InputError("not a folder of town cases", file=str(root),
+                             hint=f"give a folder of case folders or one case folder (check --data and {DATA_ENV})")
+        if root.resolve() not in seen:
+            seen.add(root.resolve())
+            roots.append(root)
+    reference, cases = [], {}
+    for root in roots:
+        if (root / REFERENCE_FOLDER).is_dir():
+            reference.append(root / REFERENCE_FOLDER)
+        if root == shipped_root and not shipped:
+            continue
+        found = _case_folders(root)
+        if not found and root != shipped_root:
+            raise InputError("holds no town case (no *.ttl files in it or in its sub-folders)", file=str(root),
+                             hint="create one with: towncase new-case SLUG --name-zh … --name-en … --data " + str(root))
+        for folder in found:
+            if folder.name in cases:
+                raise InputError(f"case {folder.name!r} is defined twice: in {cases[folder.name].path} and in "
+                                 f"{folder.path}", file=str(folder.path),
+                                 hint="a case name is its folder name and must be unique; rename one folder")
+            cases[folder.name] = folder
+    return Corpus(tuple(roots), tuple(reference), tuple(cases[n] for n in sorted(cases)))
+
+
+def _case_folders(root: Path) -> list[CaseFolder]:
+    """``root`` itself when it holds Turtle files, else its sub-folders that do."""
+    if any(root.glob("*.ttl")):
+        return [CaseFolder(root.name, root)]
+    return [CaseFolder(p.name, p) for p in sorted(root.iterdir())
+            if p.is_dir() and p.name not in NOT_CASES and any(p.glob("*.ttl"))]
 
 
 @lru_cache(maxsize=None)
-def _case(name: str) -> Graph:
-    return parse_files(sorted((resources.data_dir() / name).glob("*.ttl")))
+def _parsed(path: Path, stamp: tuple[int, int]) -> Graph:
+    """One file's triples, parsed once per process and version of the file (``stamp``)."""
+    return parse_file(path)
 
 
-def shipped_data() -> Graph:
-    """All shipped cases plus the concept schemes, as one graph: what ``validate`` checks."""
-    graph = concepts()
-    for name in case_names():
-        graph += case(name)
+def parsed(path: Path) -> Graph:
+    """The triples of one RDF file (cached until the file changes; do not mutate)."""
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return parse_file(path)  # raises the InputError that names the file
+    return _parsed(Path(path), (info.st_mtime_ns, info.st_size))
+
+
+def _union(files: Iterable[Path]) -> Graph:
+    graph = bind_prefixes(Graph())
+    for path in files:
+        graph += parsed(path)
     return graph
 
 
-def dataset() -> Dataset:
-    """The ontology, the schemes and the shipped cases as named graphs of one dataset.
+def reference(data: Corpus | None = None) -> Graph:
+    """The shared reference data (administrative places, provincial programmes …) as one graph."""
+    return _union((data or corpus()).reference_files)
+
+
+def case_names(data: Corpus | None = None) -> list[str]:
+    """The names of the cases, e.g. ``["datang", "diankou-2022"]``."""
+    return (data or corpus()).names
+
+
+def case(name: str, data: Corpus | None = None) -> Graph:
+    """The asserted triples of one case (a fresh graph).
+
+    Raises:
+        UnknownNameError: no case of that name.
+    """
+    return _union((data or corpus()).case(name).files)
+
+
+def minted(graph: Graph) -> set[URIRef]:
+    """The towncase entities a graph *mints*: the IRIs under ``id/`` it gives a type. A case may say
+    more about an entity of the reference data or of its own, but only one graph may type it."""
+    return {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(ENTITY_BASE)}
+
+
+def check_minting(data: Corpus) -> None:
+    """Every entity is typed by one graph only: the reference data or one case.
+
+    Raises:
+        InputError: an IRI typed by two cases, or by a case and the reference data, naming both files.
+    """
+    owner: dict[URIRef, Path] = {}
+    for files in [data.reference_files] + [case.files for case in data.cases]:
+        mine: dict[URIRef, Path] = {}
+        for path in files:
+            for iri in minted(parsed(path)):
+                mine.setdefault(iri, path)
+        for iri, path in sorted(mine.items()):
+            if iri in owner:
+                raise InputError(f"{curie(iri)} is typed (minted) here and in {owner[iri]}", file=str(path),
+                                 hint="an entity belongs to one case; shared places and programmes go in the "
+                                      "reference data, and a case only adds facts about them (no rdf:type)")
+            owner[iri] = path
+
+
+def where(data: Corpus, node: Node) -> Path | None:
+    """The file to edit for ``node``: the one that types it, else the first that describes it."""
+    described = None
+    for path in data.files:
+        graph = parsed(path)
+        if (node, RDF.type, None) in graph:
+            return path
+        if described is None and (node, None, None) in graph:
+            described = path
+    return described
+
+
+def source_text(data: Corpus, source: Node, local_copy: str) -> str:
+    """The text of a source document's local copy, found relative to the folder of the file that
+    types the source (its case folder or reference folder).
+
+    Raises:
+        InputError: the source is typed nowhere or its copy is missing or not UTF-8.
+    """
+    typed_in = where(data, source)
+    if typed_in is None:
+        raise InputError(f"source {curie(source)} is described in no file", hint="type it tc:SourceDocument")
+    path = typed_in.parent / local_copy
+    try:
+        return _text(path)
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read the local copy of {curie(source)}: {err}", file=str(path),
+                         hint=f"put the source text at {path} (tc:localCopy is relative to {typed_in.parent})") from err
+
+
+@lru_cache(maxsize=None)
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def data_graph(data: Corpus | None = None) -> Graph:
+    """The concept schemes, the reference data and every case as one graph: what is validated and
+    reasoned over.
+
+    Raises:
+        InputError: an entity is minted by two graphs (see :func:`check_minting`).
+    """
+    data = data or corpus()
+    check_minting(data)
+    graph = concepts()
+    graph += reference(data)
+    for folder in data.cases:
+        graph += _union(folder.files)
+    return graph
+
+
+def shipped_data() -> Graph:
+    """:func:`data_graph` of the default corpus (the shipped cases, and ``TOWNCASE_DATA``)."""
+    return data_graph()
+
+
+def dataset(data: Corpus | None = None) -> Dataset:
+    """The ontology, the schemes, the reference data and the cases as named graphs of one dataset.
 
     The default graph is the union of all named graphs, so queries need no ``GRAPH``.
+
+    Raises:
+        InputError: an entity is minted by two graphs (see :func:`check_minting`).
     """
+    data = data or corpus()
+    check_minting(data)
     ds = Dataset(default_union=True)
     bind_prefixes(ds)
-    parts = [(ONTOLOGY_GRAPH, _ontology()), (CONCEPTS_GRAPH, _concepts())]
-    parts += [(case_graph(name), _case(name)) for name in case_names()]
-    for name, graph in parts:
+    parts = [(ONTOLOGY_GRAPH, [resources.ontology_file()]), (CONCEPTS_GRAPH, resources.scheme_files()),
+             (REFERENCE_GRAPH, data.reference_files)]
+    parts += [(folder.graph_name, folder.files) for folder in data.cases]
+    for name, files in parts:
         named = ds.graph(name)
-        named += graph
+        for path in files:
+            named += parsed(path)
     return ds

@@ -1,8 +1,9 @@
-"""An independent reading of Chinese number expressions, to check the normalised values in data/.
+"""Reading Chinese quantity expressions: the value in base units and the comparator a qualifier implies.
 
-It reads what the text prints (``超250亿元``, ``3.2万人``, ``千分之五``, ``一毛钱``) and returns the
-value in the project's base units and the comparator the qualifier implies, so a test can compare
-them with ``tc:value`` and ``tc:comparator`` without trusting the data author.
+It reads what a text prints (``超250亿元``, ``3.2万人``, ``千分之五``, ``一毛钱``) and returns the value in the
+project's base units and the comparator slug the qualifier implies, so that validation can compare
+them with an observation's ``tc:value`` and ``tc:comparator`` without trusting the data author, and
+extraction can propose observations from a source text.
 """
 
 from __future__ import annotations

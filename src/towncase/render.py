@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 from typing import Sequence
 
 from rdflib import BNode, Literal, URIRef
@@ -364,13 +365,24 @@ def query_help(q, lang: str = "zh", max_width: int = 80) -> str:
 # Reports of the core commands (validate, stats, build) ---------------------------------------
 
 
+def _shown(path) -> str:
+    """A path relative to the working folder when it is below it, else as it is."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def validation_report(result) -> str:
     """A SHACL validation result for a data author: each finding's node (with its labels), path,
     shape and message, then the verdict."""
     lines = []
     for f in result.findings:
         who = curie(f.focus) + (f"  ({f.focus_label})" if f.focus_label else "")
-        lines += [f"{f.severity}: {who}", f"  path:  {curie(f.path) or '-'}", f"  shape: {curie(f.shape)}"]
+        lines.append(f"{f.severity}: {who}")
+        if f.file is not None:
+            lines.append(f"  file:  {_shown(f.file)}")
+        lines += [f"  path:  {curie(f.path) or '-'}", f"  check: {curie(f.shape)}"]
         if f.value is not None:
             lines.append(f"  value: {curie(f.value)}")
         lines.append(f"  {f.message}")

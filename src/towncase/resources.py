@@ -53,12 +53,6 @@ def query_files() -> list[Path]:
     return sorted(artefact_dir("queries").glob("*.rq"))
 
 
-def case_dirs() -> list[Path]:
-    """One folder per shipped town case (every folder of ``data/`` but ``sources``)."""
-    return sorted(p for p in artefact_dir("data").iterdir()
-                  if p.is_dir() and p.name != "sources" and any(p.glob("*.ttl")))
-
-
 def data_dir() -> Path:
-    """The ``data/`` folder; source documents' ``tc:localCopy`` paths are relative to it."""
+    """The shipped ``data/`` folder: ``reference/`` and one folder per town case."""
     return artefact_dir("data")

@@ -1,34 +1,48 @@
-"""Validation: SHACL shapes over the data, returning a value whose report stays RDF."""
+"""Validation: SHACL shapes over the data, and every check a data author needs, returning a value whose
+report stays RDF.
+
+:func:`validate` runs the shapes over one graph. :func:`check` runs everything the project enforces on
+a corpus of cases: the shapes over the reference data and over each case on its own (with the
+reference data and the concept schemes), every quote verbatim in its source, every value and
+comparator against the expression the text prints, and the quality (``*-violation``) queries. Each
+finding names the file to edit.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from pyshacl import validate as shacl_validate
-from rdflib import SH, Graph, Node
+from rdflib import RDF, SH, BNode, Graph, Literal, Node, URIRef
 
-from . import load, resources
+from . import load, quantities, resources
 from .errors import InputError, UnknownNameError
-from .labels import bilingual
-from .namespaces import bind_prefixes, bound_copy
+from .labels import bilingual, curie
+from .namespaces import PREFIXES, TC, bind_prefixes, bound_copy
 from .reason import REGIMES
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One result of a SHACL report, with what a data author needs to fix it."""
+    """One problem, with what a data author needs to fix it.
+
+    ``shape`` names what found it: a SHACL shape, or for the other checks ``quote-verbatim``,
+    ``value-as-written`` or a quality query's name. ``file`` is the file to edit, where known.
+    """
 
     severity: str          # "Violation", "Warning" or "Info"
     focus: Node
     focus_label: str       # zh-Hans / en labels of the focus node, or "" when it has none
     path: Node | None
-    shape: Node
+    shape: Node | str
     constraint: Node | None
     message: str
     value: Node | None
+    file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +111,172 @@ def validate_files(paths: Iterable[Path], *, inference: str = "none") -> Validat
     if not len(given):
         raise InputError(f"no triples in {', '.join(map(str, paths))}: nothing to validate",
                          hint="give the Turtle (or other RDF) files of a case")
-    return validate(load.concepts() + given, inference=inference)
+    return validate(load.concepts() + load.reference() + given, inference=inference)
+
+
+#: The checks :func:`check` runs besides the shapes, by the name a finding gives as its ``shape``.
+QUOTE_CHECK, VALUE_CHECK = "quote-verbatim", "value-as-written"
+
+
+def check(data: load.Corpus | None = None, *, inference: str = "none",
+          progress: Callable[[str], None] = lambda message: None) -> ValidationResult:
+    """Run every check on a corpus: the shapes over the reference data and over each case on its own
+    (each with the reference data and the concept schemes), quotes verbatim in their sources, values
+    and comparators against the printed expressions, and the quality (``*-violation``) queries.
+
+    ``conforms`` is false when any check finds a Violation; ``graph`` is the SHACL report of the
+    reference data and every case merged. Each finding names the file to edit.
+
+    Raises:
+        InputError: two cases mint the same entity, or a file does not parse.
+    """
+    from . import query  # the quality queries; imported here to keep validation's imports small
+
+    data = data or load.corpus()
+    load.check_minting(data)
+    shared = load.concepts() + load.reference(data)
+    parts = [("reference data", shared)]
+    parts += [(f"case {case.name}", shared + load.case(case.name, data)) for case in data.cases]
+    findings, conforms, results = {}, True, bind_prefixes(Graph())
+    for name, graph in parts:
+        progress(f"validating {name} against the SHACL shapes …")
+        result = validate(graph, inference=inference)
+        conforms &= result.conforms
+        results += result.graph
+        for finding in result.findings:
+            findings.setdefault(_key(finding), finding)
+    whole = load.data_graph(data)
+    progress("checking quotes and values against the sources …")
+    extra = list(_quote_findings(data, whole)) + list(_value_findings(whole))
+    progress("running the quality queries …")
+    ds = load.dataset(data)
+    for stored in query.catalogue().values():
+        if stored.name.endswith("-violation"):
+            extra += _query_findings(ds, stored, query.run(ds, stored))
+    for finding in extra:
+        findings.setdefault(_key(finding), finding)
+    located = [replace(f, file=load.where(data, f.focus)) if f.file is None else f for f in findings.values()]
+    ordered = tuple(sorted(located, key=_order))
+    conforms = conforms and not any(f.severity == "Violation" for f in extra)
+    return ValidationResult(conforms=conforms, graph=_one_report(results, extra), text="", findings=ordered)
+
+
+def _one_report(shacl: Graph, extra: list[Finding]) -> Graph:
+    """One sh:ValidationReport holding the results of every SHACL run and of the other checks (their
+    sh:sourceShape is ``shape:check-<name>``). As SHACL §3.6.1 says, sh:conforms is true only when the
+    report holds no result at all, warnings included (the exit code still treats warnings as passing)."""
+    report = bind_prefixes(Graph())
+    node = BNode()
+    report.add((node, RDF.type, SH.ValidationReport))
+    for old in list(shacl.subjects(RDF.type, SH.ValidationReport)):
+        for result in shacl.objects(old, SH.result):
+            report.add((node, SH.result, result))
+    for s, p, o in shacl:
+        if s not in set(shacl.subjects(RDF.type, SH.ValidationReport)):
+            report.add((s, p, o))
+    for finding in extra:
+        result = BNode()
+        report.add((node, SH.result, result))
+        report.add((result, RDF.type, SH.ValidationResult))
+        report.add((result, SH.focusNode, finding.focus))
+        report.add((result, SH.resultSeverity, SH[finding.severity]))
+        report.add((result, SH.sourceShape, URIRef(PREFIXES["shape"] + "check-" + str(finding.shape))))
+        report.add((result, SH.resultMessage, Literal(finding.message)))
+        if finding.path is not None:
+            report.add((result, SH.resultPath, finding.path))
+        if finding.value is not None:
+            report.add((result, SH.value, finding.value))
+    report.add((node, SH.conforms, Literal(not any(report.objects(node, SH.result)))))
+    return report
+
+
+def _key(finding: Finding) -> tuple:
+    return (finding.severity, finding.focus, finding.path, str(finding.shape), finding.message, finding.value)
+
+
+def _violation(graph: Graph, focus: Node, check: str, message: str, path: Node | None = None,
+               value: Node | None = None, file: Path | None = None) -> Finding:
+    return Finding(severity="Violation", focus=focus, focus_label=bilingual(graph, focus), path=path, shape=check,
+                   constraint=None, message=message, value=value, file=file)
+
+
+def _quote_findings(data: load.Corpus, graph: Graph):
+    """Every quote's text is an exact substring of the local copy of its source."""
+    for quote in sorted(graph.subjects(RDF.type, TC.Quote)):
+        text, source = graph.value(quote, TC.text), graph.value(quote, TC.quotedFrom)
+        local = graph.value(source, TC.localCopy) if source is not None else None
+        if text is None or local is None:
+            continue  # the shapes report a quote without text, source or local copy
+        try:
+            copy = load.source_text(data, source, str(local))
+        except InputError as err:
+            yield _violation(graph, quote, QUOTE_CHECK, str(err), TC.quotedFrom, source)
+            continue
+        if str(text) not in copy:
+            yield _violation(graph, quote, QUOTE_CHECK,
+                             f"the quote is not verbatim in {local} (copy it exactly, line breaks included; "
+                             f"the nearest part of the source starts: {_nearest(str(text), copy)!r})",
+                             TC.text, text)
+
+
+def _nearest(text: str, copy: str) -> str:
+    """The start of the longest prefix of ``text`` found in ``copy``, to show where a quote drifts."""
+    low, high = 0, len(text)
+    while low < high:  # binary search on the prefix length
+        middle = (low + high + 1) // 2
+        if text[:middle] in copy:
+            low = middle
+        else:
+            high = middle - 1
+    if not low:
+        return ""
+    start = copy.index(text[:low])
+    return copy[start:start + low + 10]
+
+
+def _value_findings(graph: Graph):
+    """An observation's value and comparator follow from its value as written, which stands in one
+    of its quotes."""
+    for obs in sorted(graph.subjects(RDF.type, TC.Observation)):
+        written, value = graph.value(obs, TC.valueAsWritten), graph.value(obs, TC.value)
+        comparator = graph.value(obs, TC.comparator)
+        if written is None or value is None:
+            continue  # the shapes report an incomplete observation
+        quoted = [str(graph.value(q, TC.text)) for q in graph.objects(obs, TC.evidence)]
+        if not any(str(written) in q for q in quoted):
+            yield _violation(graph, obs, VALUE_CHECK, f"the value as written {str(written)!r} is in none of the "
+                             "observation's evidence quotes", TC.valueAsWritten, written)
+        try:
+            expected = quantities.value(str(written))
+        except ValueError:
+            yield _violation(graph, obs, VALUE_CHECK, f"cannot read a number in {str(written)!r}",
+                             TC.valueAsWritten, written)
+            continue
+        try:
+            actual = Decimal(str(value.toPython())) if isinstance(value, Literal) else None
+        except InvalidOperation:
+            actual = None
+        if actual != expected:
+            yield _violation(graph, obs, VALUE_CHECK, f"tc:value {value} does not match {str(written)!r}, which "
+                             f"reads as {expected} in base units (data/README.md: quantities)", TC.value, value)
+        slug = quantities.comparator(str(written))
+        if comparator is not None and not str(comparator).endswith("/" + slug):
+            yield _violation(graph, obs, VALUE_CHECK, f"tc:comparator {curie(comparator)} does not match "
+                             f"{str(written)!r}, which reads as cmp:{slug}", TC.comparator, comparator)
+
+
+def _query_findings(ds, stored, result) -> list[Finding]:
+    """A quality query's rows: the first column is the focus, the others its details."""
+    found = []
+    names = [str(v) for v in result.vars]
+    for row in result:
+        values = [row[i] for i in range(len(names))]
+        focus = values[0]
+        details = ", ".join(f"{n}={curie(v)}" for n, v in zip(names[1:], values[1:]) if v is not None)
+        message = stored.summary("en") + (f" ({details})" if details else "")
+        found.append(Finding(severity="Violation", focus=focus, focus_label=bilingual(ds, focus), path=None,
+                             shape=stored.name, constraint=None, message=message, value=None))
+    return found
 
 
 def _findings(report: Graph, data: Graph):
@@ -119,5 +298,5 @@ def _findings(report: Graph, data: Graph):
 
 def _order(finding: Finding):
     rank = {"Violation": 0, "Warning": 1, "Info": 2}.get(finding.severity, 3)
-    return (rank, str(finding.focus), str(finding.path), str(finding.shape), finding.message)
+    return (rank, str(finding.file or ""), str(finding.focus), str(finding.path), str(finding.shape), finding.message)
 
