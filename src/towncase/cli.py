@@ -15,7 +15,7 @@ import click
 
 from . import build as build_stage
 from . import export as export_stage
-from . import load, reason, render
+from . import load, reason, render, scaffold
 from . import query as query_stage
 from . import stats as stats_stage
 from . import validate as validate_stage
@@ -245,3 +245,40 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data) -> No
     if not done.validation.conforms:
         click.echo(render.validation_report(done.validation))
         sys.exit(EXIT_NONCONFORMING)
+
+
+@main.command("new-case")
+@click.argument("slug")
+@click.option("--name-zh", required=True, help="The town's Chinese name, 镇/街道/乡 included (织里镇).")
+@click.option("--name-en", required=True, help="The town's English name (Zhili).")
+@click.option("--code", default=None, help="The town's 9-digit NBS division code; a town of the reference data "
+                                          "with that code is used, else its county gives the parent.")
+@click.option("--parent", default=None, metavar="PLACE", help="The parent place (CURIE or IRI) in the reference "
+                                                              "data, e.g. place:shaoxing-zhuji.")
+@click.option("--source", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              help="A source text to copy into the case: an article, or a fact extraction with == S<n> blocks.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True, help="The folder of case folders to create the case in.")
+@_errors_to_exit
+def new_case(slug: str, name_zh: str, name_en: str, code: str | None, parent: str | None, source: Path | None,
+             data_dir: Path) -> None:
+    """Create a case folder for a town, ready to fill in; it validates as created.
+
+    Writes DATA/SLUG/ with case.ttl (the case, one source per == S<n> block of a fact extraction,
+    and the town itself unless the reference data has it), sources/ (a copy of --source), a
+    commented statements.ttl showing every kind of statement once, and CHECKLIST.md. Nothing is
+    overwritten: an existing folder is an error (exit 2).
+
+    \b
+    Examples:
+      towncase new-case dianfeng-2024 --name-zh 店峰镇 --name-en Dianfeng \\
+          --parent place:shaoxing-zhuji --source article.txt --data ~/my-towns
+      towncase new-case datang-2023 --name-zh 大唐街道 --name-en Datang --code 330681005 --data ~/my-towns
+      towncase validate --data ~/my-towns
+    """
+    done = scaffold.new_case(slug, name_zh, name_en, data_dir, code=code, parent=parent, source=source)
+    town = "minted in the case" if done.town_minted else "from the reference data"
+    click.echo(f"created {done.folder}/ — town {done.town} ({town})")
+    for path in done.files:
+        click.echo(f"  {path}")
+    click.echo(f"next: read {done.folder / 'CHECKLIST.md'}, then: towncase validate --data {data_dir}")
