@@ -352,14 +352,16 @@ def source_text(data: Corpus, source: Node, local_copy: str) -> str:
         raise InputError(f"source {curie(source)} is described in no file", hint="type it tc:SourceDocument")
     path = typed_in.parent / local_copy
     try:
-        return _text(path)
+        info = path.stat()
+        return _text(path, (info.st_mtime_ns, info.st_size))
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read the local copy of {curie(source)}: {err}", file=str(path),
                          hint=f"put the source text at {path} (tc:localCopy is relative to {typed_in.parent})") from err
 
 
 @lru_cache(maxsize=None)
-def _text(path: Path) -> str:
+def _text(path: Path, stamp: tuple[int, int]) -> str:
+    """A source text, read once per process and version of the file (``stamp``)."""
     return path.read_text(encoding="utf-8")
 
 

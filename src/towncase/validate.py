@@ -168,11 +168,12 @@ def _one_report(shacl: Graph, extra: list[Finding]) -> Graph:
     report = bind_prefixes(Graph())
     node = BNode()
     report.add((node, RDF.type, SH.ValidationReport))
-    for old in list(shacl.subjects(RDF.type, SH.ValidationReport)):
+    reports = set(shacl.subjects(RDF.type, SH.ValidationReport))
+    for old in reports:
         for result in shacl.objects(old, SH.result):
             report.add((node, SH.result, result))
     for s, p, o in shacl:
-        if s not in set(shacl.subjects(RDF.type, SH.ValidationReport)):
+        if s not in reports:
             report.add((s, p, o))
     for finding in extra:
         result = BNode()
