@@ -238,8 +238,8 @@ HOSTILE = {
     "nested-remote-context.jsonld": ('{"@graph": [{"@context": ["https://schema.org/"], "@id": "https://e.org/a"}]}',
                                      "never fetches"),
     "not-json.jsonld": ('{"@id": ', "not JSON"),
-    "empty.ttl": ("", "nothing to validate"),
-    "latin1.ttl": (b"\xff\xfe@prefix", "cannot parse"),
+    "empty.ttl": ("", "the file is empty"),
+    "utf16-bom.ttl": (b"\xff\xfe@prefix", "UTF-16"),
     "unknown.suffix": ("<a> <b> <c> .", "cannot tell the RDF format"),
 }
 

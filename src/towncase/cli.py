@@ -1,12 +1,17 @@
 """The ``towncase`` command: a thin click layer over the library.
 
-Exit codes: 0 ok / conforms, 1 does not conform, 2 usage or input error.
+Exit codes: 0 ok / conforms, 1 does not conform, 2 usage or input error, 3 an engine failed at run
+time, 4 a limit was reached, 130 interrupted (Ctrl-C). ``--debug`` shows tracebacks and the engines'
+own warnings and logging, which are otherwise kept off stderr.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
+import traceback
+import warnings
 from functools import wraps
 from importlib.metadata import version
 from pathlib import Path
@@ -19,22 +24,74 @@ from . import load, reason, render, scaffold
 from . import query as query_stage
 from . import stats as stats_stage
 from . import validate as validate_stage
-from .errors import TowncaseError
+from .errors import EngineError, LimitError, TowncaseError
 
-EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE, EXIT_ENGINE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 REGIMES = click.Choice(list(reason.REGIMES))
+#: Loggers of the engines; they log tracebacks of errors towncase already reports cleanly.
+ENGINE_LOGGERS = ("rdflib", "pyshacl", "owlrl")
+
+
+def exit_code(err: BaseException) -> int:
+    """The documented exit code for an error that ends a command."""
+    if isinstance(err, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(err, LimitError):
+        return EXIT_LIMIT
+    if isinstance(err, EngineError) or not isinstance(err, TowncaseError):
+        return EXIT_ENGINE
+    return EXIT_USAGE
 
 
 def _errors_to_exit(func):
-    """Turn a library error into a message on stderr and exit code 2."""
+    """Run a command with the engines' warnings and logging kept off stderr (unless ``--debug``),
+    and turn any error into one message on stderr and its exit code (see :func:`exit_code`)."""
     @wraps(func)
     def wrapper(*args, **kwargs):
+        debug = bool(click.get_current_context().find_root().params.get("debug"))
         try:
-            return func(*args, **kwargs)
-        except TowncaseError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(EXIT_USAGE)
+            with _quiet_engines(not debug):
+                return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except Exception as err:
+            if debug:
+                traceback.print_exc()
+            if isinstance(err, TowncaseError):
+                click.echo(f"error: {err}", err=True)
+            else:
+                click.echo(f"error: internal error: {type(err).__name__}: {err}\n  hint: run again with "
+                           "--debug for the traceback and report it", err=True)
+            sys.exit(exit_code(err))
     return wrapper
+
+
+class _quiet_engines:
+    """Silence the engines' warnings and logging for the duration (restored afterwards)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.warnings = warnings.catch_warnings()
+        self.saved: list[tuple[logging.Logger, bool]] = []
+
+    def __enter__(self) -> None:
+        self.warnings.__enter__()
+        if self.quiet:
+            warnings.simplefilter("ignore")
+            for name in ENGINE_LOGGERS:
+                logger = logging.getLogger(name)
+                self.saved.append((logger, logger.disabled))
+                logger.disabled = True
+        else:
+            logging.basicConfig(level=logging.WARNING)
+
+    def __exit__(self, *exc) -> None:
+        for logger, disabled in self.saved:
+            logger.disabled = disabled
+        self.warnings.__exit__(*exc)
 
 
 def _progress(message: str) -> None:
@@ -65,7 +122,8 @@ def _data_options(func):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version("towncase"), prog_name="towncase")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show tracebacks and the engines' warnings and logging.")
+def main(debug: bool) -> None:
     """towncase: a knowledge graph of Chinese town-development cases (城镇发展案例知识图谱).
 
     \b
@@ -75,6 +133,9 @@ def main() -> None:
       towncase validate my-town/*.ttl      # check your own files
       towncase infer --regime rdfs -o closure.ttl
       towncase stats --lang en
+
+    Exit codes: 0 ok, 1 does not conform, 2 usage or input error, 3 an engine failed,
+    4 a limit was reached, 130 interrupted.
     """
 
 

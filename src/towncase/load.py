@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 from xml.sax import SAXParseException
 
-from rdflib import RDF, Dataset, Graph, Node, URIRef
-from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib import RDF, BNode, Dataset, Graph, Node, URIRef
 
-from . import resources
-from .errors import InputError, RDFSyntaxError, UnknownNameError
+from . import inputs, offline, resources
+from .errors import InputError, LimitError, RDFSyntaxError, TowncaseError, UnknownNameError
 from .labels import curie
 from .namespaces import BASE, CONCEPTS_GRAPH, ONTOLOGY_GRAPH, REFERENCE_GRAPH, bind_prefixes, bound_copy, case_graph
 
@@ -47,80 +47,91 @@ def rdf_format(path: Path) -> str:
 def parse_file(path: Path, into: Graph | None = None) -> Graph:
     """Parse one RDF file into ``into`` (a new graph by default) and return it.
 
+    Every RDF file towncase reads comes through here, so every command gets the same front end
+    (:mod:`towncase.inputs`): a bounded read of a regular UTF-8 file, a strict RDF 1.1 syntax check
+    with line and column, no relative IRIs (never ``file:///…``), nothing fetched
+    (:mod:`towncase.offline`), and blank nodes fresh for each file, so two files' ``_:b0`` never
+    become one node.
+
     Raises:
-        InputError: the file is missing or unreadable, or its format is unknown.
-        RDFSyntaxError: the file does not parse; carries the file and line.
+        InputError: the file is missing, unreadable, not a regular file, empty, not UTF-8, or its
+            format is unknown; or it would fetch (a JSON-LD context by URL, an external XML entity).
+        RDFSyntaxError: the file does not parse, or holds what RDF forbids; carries the file and line.
+        LimitError: the file is too large or too deeply nested.
     """
-    graph = into if into is not None else bind_prefixes(Graph())
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", file=str(path), hint="check the path")
     fmt = rdf_format(path)
+    text = inputs.read_text(path)
+    inputs.check_syntax(text, fmt, path)
     if fmt == "json-ld":
-        _refuse_remote_context(path)
+        _check_jsonld(text, path)
+    parsed = Dataset() if fmt in QUAD_FORMATS else bind_prefixes(Graph())
     try:
-        if fmt in QUAD_FORMATS:  # named graphs are merged: validation looks at the triples
-            quads = Dataset()
-            quads.parse(path, format=fmt)
-            for named in quads.graphs():
-                graph += named
-        else:
-            graph.parse(path, format=fmt)
-    except BadSyntax as err:
-        raise RDFSyntaxError(f"RDF syntax error: {err._why}", file=str(path), line=err.lines + 1,
-                             hint="fix the Turtle at that line; an unbound prefix needs an @prefix line") from err
+        with offline.guard(f"parsing {path}"):
+            parsed.parse(data=text, format=fmt, publicID=inputs.RELATIVE_BASE)
+    except TowncaseError:
+        raise
     except SAXParseException as err:
         raise RDFSyntaxError(f"RDF/XML syntax error: {err.getMessage()}", file=str(path),
                              line=err.getLineNumber(), hint="fix the XML at that line") from err
+    except (RecursionError, MemoryError) as err:
+        raise LimitError(f"{path}: too large or too deeply nested for rdflib's {fmt} parser ({type(err).__name__})",
+                         "depth", hint="split or flatten the file") from err
     except Exception as err:  # rdflib's parsers raise many unrelated types (ParserError, KeyError …)
         raise RDFSyntaxError(f"cannot parse as {fmt}: {type(err).__name__}: {err}", file=str(path),
                              hint=f"check that the file really is {fmt}") from err
+    check = inputs.TermCheck(text, path)
+    if into is None and not isinstance(parsed, Dataset):  # alone in its graph: no blank node to keep apart
+        for triple in parsed:
+            check(triple)
+        return parsed
+    graph = into if into is not None else bind_prefixes(Graph())
+    # Named graphs are merged (validation looks at the triples); blank nodes get labels fresh to this file.
+    for triple in (t for g in parsed.graphs() for t in g) if isinstance(parsed, Dataset) else parsed:
+        graph.add(check(triple))
     return graph
 
 
-def _refuse_remote_context(path: Path) -> None:
-    """JSON-LD may name its @context (or @import) by URL, which rdflib would fetch; we never do."""
+def _check_jsonld(text: str, path: Path) -> None:
+    """JSON-LD may name its @context (or @import) by URL, which rdflib would fetch (we never do),
+    and rdflib silently drops a node whose @id is not a valid IRI (we say so)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
+        doc = json.loads(text)
+    except ValueError as err:
         raise RDFSyntaxError(f"not JSON: {err}", file=str(path), hint="check that the file really is JSON-LD") from err
 
-    def remote(node) -> str | None:
+    def walk(node) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in ("@context", "@import") and isinstance(value, str):
-                    return value
-                if key == "@context" and isinstance(value, list):
-                    for item in value:
+                if key in ("@context", "@import"):
+                    for item in value if isinstance(value, list) else [value]:
                         if isinstance(item, str):
-                            return item
-                found = remote(value)
-                if found:
-                    return found
+                            raise InputError(f"JSON-LD context {item!r} would be fetched; towncase never fetches "
+                                             "at run time", file=str(path),
+                                             hint="inline the context in the file (an object, not a URL)")
+                if key in ("@id", "@vocab", "@base") and isinstance(value, str) and _BAD_IRI_CHAR.search(value):
+                    raise RDFSyntaxError(f"{key} {value!r} is not a valid IRI: it holds "
+                                         f"{_BAD_IRI_CHAR.search(value).group()!r}", file=str(path),
+                                         line=inputs.line_of(text, value),
+                                         hint="percent-encode the character (a space is %20)")
+                walk(value)
         elif isinstance(node, list):
             for item in node:
-                found = remote(item)
-                if found:
-                    return found
-        return None
+                walk(item)
 
-    url = remote(doc)
-    if url:
-        raise InputError(f"JSON-LD context {url!r} would be fetched; towncase never fetches at run time",
-                         file=str(path), hint="inline the context in the file (an object, not a URL)")
+    walk(doc)
 
 
 def parse_files(paths: Iterable[Path]) -> Graph:
-    """Parse several files (or every RDF file of a folder) into one graph."""
-    graph = bind_prefixes(Graph())
+    """Parse several files (or every RDF file of a folder) into one graph; blank nodes of different
+    files are always different nodes."""
+    graph: Graph | None = None
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_SUFFIXES):
-                parse_file(child, graph)
-        else:
-            parse_file(path, graph)
-    return graph
+        for file in (sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_SUFFIXES)
+                     if path.is_dir() else [path]):
+            graph = parse_file(file, graph)  # the first file's graph is the one the others go into
+    return graph if graph is not None else bind_prefixes(Graph())
 
 
 def ontology() -> Graph:

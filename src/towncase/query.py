@@ -40,7 +40,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
-from . import reason, resources
+from . import inputs, reason, resources
 from .errors import InputError, ParameterError, UnknownNameError
 from .labels import curie
 from .namespaces import PREFIXES
@@ -65,6 +65,7 @@ _LANG_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UNKNOWN_PREFIX = re.compile(r"Unknown namespace prefix\s*:\s*(\S*)")
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,13 @@ def parse(text: str, source: str = "<query>", init_ns: Mapping[str, str] | None 
         raise InputError(f"SPARQL syntax error at column {err.col}: {err.msg}", file=source, line=err.lineno,
                          hint="only SPARQL 1.1 queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run here") from err
     except Exception as err:  # rdflib raises a bare Exception for an unknown prefix and algebra errors
+        prefix = _UNKNOWN_PREFIX.search(str(err))
+        if prefix:
+            used = re.search(rf"(?<![\w:<]){re.escape(prefix.group(1))}:", text)
+            raise InputError(f"unknown prefix {prefix.group(1)}:", file=source,
+                             line=text.count("\n", 0, used.start()) + 1 if used else None,
+                             hint="declare it with a PREFIX line (stored queries must), or use one of "
+                                  f"{', '.join(sorted(PREFIXES))}") from err
         raise InputError(f"SPARQL error: {err}", file=source,
                          hint="declare every prefix with a PREFIX line (stored queries must)") from err
     _refuse_network(query, source)
@@ -304,12 +312,7 @@ def _params(raw: object, source: str) -> dict[str, Param]:
 def read_query(path: Path, stored: bool = False) -> StoredQuery:
     """Read one ``.rq`` file: the user's own, or (``stored``) one of the catalogue."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"cannot read query: {err.strerror}", file=str(path), hint="check the path") from err
-    except UnicodeDecodeError as err:
-        raise InputError("the query is not UTF-8 text", file=str(path)) from err
+    text = inputs.read_text(path, what="SPARQL")  # a regular UTF-8 file: a FIFO or folder is refused
     return StoredQuery(name=path.stem, path=path, text=text, header=parse_header(text, str(path)), stored=stored)
 
 

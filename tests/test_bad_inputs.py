@@ -1,0 +1,67 @@
+"""The corpus of bad inputs in tests/bad-inputs/, run through the command line: each is refused with
+its documented exit code and a message that names the file (and the line, where the manifest says)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from rdflib import Graph
+
+from towncase.cli import main
+
+CORPUS = Path(__file__).parent / "bad-inputs"
+MANIFEST = yaml.safe_load((CORPUS / "manifest.yaml").read_text(encoding="utf-8"))
+NEGATIVE = sorted((CORPUS / "turtle-negative").glob("*.ttl"))
+
+
+def refuse(args: list[str], path: Path, code: int, fragment: str) -> None:
+    result = CliRunner().invoke(main, [a.replace("{file}", str(path)) for a in args])
+    assert result.exit_code == code, result.output
+    assert fragment in result.output, result.output
+    assert str(path) in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST["cases"]))
+def test_bad_input_is_refused_clearly(name):
+    case = MANIFEST["cases"][name]
+    refuse(case.get("args", ["validate", "{file}"]), CORPUS / name, case["exit"], case["message"])
+
+
+def test_every_corpus_file_is_in_the_manifest():
+    files = {p.name for p in CORPUS.iterdir() if p.is_file() and p.name != "manifest.yaml"}
+    assert files == set(MANIFEST["cases"])
+
+
+@pytest.mark.parametrize("path", NEGATIVE, ids=[p.stem for p in NEGATIVE])
+def test_turtle_negative_syntax_is_refused_with_a_line(path):
+    spec = MANIFEST["turtle-negative"]
+    refuse(spec["args"], path, spec["exit"], spec["message"])
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert re.match(rf"error: {re.escape(str(path))}:\d+(:\d+)?: ", result.output), result.output
+
+
+def test_the_turtle_negative_suite_is_complete():
+    assert len(NEGATIVE) == 94  # the W3C RDF 1.1 Turtle suite has 94 negative syntax tests
+
+
+def test_the_record_of_what_rdflib_alone_accepts_is_true():
+    accepted = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.CRITICAL)
+        try:
+            for path in NEGATIVE:
+                try:
+                    Graph().parse(path, format="turtle")
+                except Exception:  # noqa: BLE001 - any refusal counts as a refusal
+                    continue
+                accepted.append(path.stem)
+        finally:
+            logging.disable(logging.NOTSET)
+    assert accepted == MANIFEST["turtle-negative"]["rdflib-alone-accepts"]
