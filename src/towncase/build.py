@@ -21,7 +21,8 @@ class Build:
 
 
 def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base: str | None = None,
-          progress: Callable[[str], None] = lambda message: None, data: load.Corpus | None = None) -> Build:
+          progress: Callable[[str], None] = lambda message: None, data: load.Corpus | None = None,
+          force: bool = False) -> Build:
     """Validate the cases (every check of :func:`towncase.validate.check`) and, when they conform,
     export them to ``out_dir``.
 
@@ -31,7 +32,16 @@ def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base
         base: rebase the canonical IRIs under this base.
         progress: called with a short message before each step (the CLI prints them).
         data: the cases to build (the shipped ones and ``TOWNCASE_DATA`` by default).
+        force: write even inside the project's artefact folders or a data folder (see
+            :func:`towncase.export.check_output`).
+
+    Raises:
+        OutputError: ``out_dir`` is refused, or ``base`` is not a usable base IRI (both checked
+            before any work).
     """
+    export.check_output(out_dir, (data or load.corpus()).roots, force=force)
+    if base is not None:
+        export.check_base(base)
     progress("loading ontology, concept schemes, reference data and cases …")
     ds = load.dataset(data)
     result = validate.check(data, progress=progress)

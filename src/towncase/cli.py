@@ -177,9 +177,10 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data) -> None:
 @click.option("--regime", type=REGIMES, required=True, help="rdfs or owlrl (none infers nothing).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the inferred triples here (.ttl, .nt or .jsonld); default Turtle on stdout.")
+@click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
 @_data_options
 @_errors_to_exit
-def infer(regime: str, output: Path | None, data) -> None:
+def infer(regime: str, output: Path | None, data, force: bool) -> None:
     """Write what a regime infers from the cases and ontology, as a separate graph.
 
     Only the inferred triples are written, never the asserted ones, and never into data/.
@@ -193,6 +194,8 @@ def infer(regime: str, output: Path | None, data) -> None:
       towncase infer --regime rdfs --data ~/my-towns -o my-closure.ttl
     """
     fmt = export_stage.format_for(output) if output else "ttl"
+    if output:
+        export_stage.check_output(output, data.roots, force=force)
     inference = reason.run(load.data_graph(data), regime, load.ontology())
     out = export_stage.serialize(inference.graph, fmt)
     if output:
@@ -288,9 +291,10 @@ def _width() -> int:
 @click.option("--format", "formats", multiple=True,
               type=click.Choice(list(export_stage.FORMATS)),
               help="Formats to write (repeatable); default ttl, nt, jsonld, trig, nq.")
+@click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
 @_data_options
 @_errors_to_exit
-def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data) -> None:
+def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force: bool) -> None:
     """The main job: validate the cases, print a bilingual summary, write the exports.
 
     Nothing is written when the data does not conform (exit 1).
@@ -301,7 +305,8 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data) -> No
       towncase build --out public/ --base https://example.org/towncase/ --format ttl --format trig
       towncase build --data ~/my-towns --out my-export/
     """
-    done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress, data=data)
+    done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress, data=data,
+                             force=force)
     click.echo(render.build_summary(done, version("towncase")))
     if not done.validation.conforms:
         click.echo(render.validation_report(done.validation))

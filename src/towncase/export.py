@@ -7,16 +7,24 @@ can be rebased from the canonical ``https://w3id.org/towncase/`` to another base
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import glob
+import hashlib
 import json
 import os
-import tempfile
+import re
+import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
-from .errors import OutputError, UnknownNameError
+from . import resources
+from .errors import OutputError, UnknownNameError, engine_errors
 from .namespaces import BASE, CONCEPTS_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, bind_prefixes, bound_copy
 
 #: file suffix → rdflib serializer, for graphs (one file per named graph) …
@@ -53,13 +61,23 @@ def serialize(graph: Graph | Dataset, fmt: str, prefixes: dict[str, str] | None 
     if fmt not in FORMATS:
         raise UnknownNameError("export format", fmt, list(FORMATS))
     prefixes = prefixes or PREFIXES
-    if fmt == "trig":
-        return _trig(graph, prefixes).encode("utf-8")
-    if fmt == "nq":
-        return _sorted_lines([line[:-1] + f"<{g.identifier}> ."
-                              for g in graph.graphs() if len(g)
-                              for line in _canonical(g, prefixes).serialize(format="nt").splitlines()
-                              if line.endswith(" .")])
+    if fmt in DATASET_FORMATS and not isinstance(graph, Dataset):  # one graph: a dataset of one named graph
+        whole = Dataset()
+        named = whole.graph(graph.identifier)
+        named += graph
+        graph = whole
+    with engine_errors("rdflib's serializer"):
+        if fmt == "trig":
+            return _trig(graph, prefixes).encode("utf-8")
+        if fmt == "nq":
+            return _sorted_lines([line[:-1] + ("." if isinstance(g.identifier, BNode) else f"<{g.identifier}> .")
+                                  for g in graph.graphs() if len(g)
+                                  for line in _canonical(g, prefixes, _scope(g)).serialize(format="nt").splitlines()
+                                  if line.endswith(" .")])
+        return _graph_format(graph, fmt, prefixes)
+
+
+def _graph_format(graph: Graph, fmt: str, prefixes: dict[str, str]) -> bytes:
     graph = _canonical(graph, prefixes)
     if fmt == "jsonld":
         text = graph.serialize(format="json-ld", context=dict(prefixes), auto_compact=True)
@@ -69,12 +87,28 @@ def serialize(graph: Graph | Dataset, fmt: str, prefixes: dict[str, str] | None 
     return graph.serialize(format=GRAPH_FORMATS[fmt], encoding="utf-8")
 
 
-def _canonical(graph: Graph, prefixes: dict[str, str]) -> Graph:
-    """The graph with its prefixes bound and its blank nodes (if any) labelled canonically."""
+def _canonical(graph: Graph, prefixes: dict[str, str], scope: str = "") -> Graph:
+    """The graph with its prefixes bound and its blank nodes (if any) labelled canonically.
+
+    In a dataset format a blank-node label names one node across the whole file, so each graph's
+    labels carry a ``scope`` of their own: two graphs' first blank nodes never share a label."""
     has_blank = any(isinstance(t, BNode) for triple in graph for t in triple)
     copy = bind_prefixes(Graph(), prefixes)
-    copy += to_canonical_graph(graph) if has_blank else graph
+    if not has_blank:
+        copy += graph
+        return copy
+    for s, p, o in to_canonical_graph(graph):
+        copy.add((_scoped(s, scope), p, _scoped(o, scope)))
     return copy
+
+
+def _scoped(term, scope: str):
+    return BNode(scope + term) if scope and isinstance(term, BNode) else term
+
+
+def _scope(graph: Graph) -> str:
+    """A blank-node label prefix of a named graph's own (from a digest of its name)."""
+    return "g" + hashlib.sha256(str(graph.identifier).encode("utf-8")).hexdigest()[:8]
 
 
 def _sorted_lines(lines: list[str]) -> bytes:
@@ -86,13 +120,14 @@ def _trig(ds: Dataset, prefixes: dict[str, str]) -> str:
     Turtle serializer; rdflib's own TriG writer follows store order, which varies between runs."""
     declared, blocks = {}, []
     for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
-        body = []
-        for line in _canonical(graph, prefixes).serialize(format="turtle").splitlines():
-            if line.startswith("@prefix"):
-                declared[line] = None
-            else:  # not indented: a line may be inside a multi-line string literal
-                body.append(line)
-        blocks.append(f"<{graph.identifier}> {{\n" + "\n".join(body).strip("\n") + "\n}\n")
+        lines = _canonical(graph, prefixes, _scope(graph)).serialize(format="turtle").splitlines()
+        header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
+        while header < len(lines) and lines[header].startswith("@prefix"):
+            declared[lines[header]] = None
+            header += 1
+        body = lines[header:]
+        name = "" if isinstance(graph.identifier, BNode) else f"<{graph.identifier}> "  # unnamed: the default graph
+        blocks.append(f"{name}{{\n" + "\n".join(body).strip("\n") + "\n}\n")
     return "\n".join(sorted(declared)) + "\n\n" + "\n".join(blocks)
 
 
@@ -121,11 +156,9 @@ def rebase(graph: Graph, base: str) -> Graph:
     under ``base``, and the canonical prefixes bound to the moved namespaces.
 
     Raises:
-        OutputError: ``base`` does not end with ``/`` or ``#``.
+        OutputError: ``base`` is not an absolute ``http(s)`` IRI ending with ``/`` or ``#``.
     """
-    if not base.endswith(("/", "#")):
-        raise OutputError(f"base IRI must end with '/' or '#': {base!r}",
-                          hint="e.g. --base https://example.org/towncase/")
+    check_base(base)
 
     def move(term):
         if isinstance(term, URIRef):
@@ -141,30 +174,230 @@ def rebase(graph: Graph, base: str) -> Graph:
     return moved
 
 
+_BASE = re.compile(r"https?://[^/?#\x00-\x20<>\"{}|^`\\]+(/[^\x00-\x20<>\"{}|^`\\]*)?")
+
+
+def check_base(base: str) -> None:
+    """A base IRI for a published export: absolute ``http`` or ``https`` with a host, no character
+    an IRI forbids, ending with ``/`` or ``#`` (``file:``, ``javascript:``, relative IRIs are refused).
+
+    Raises:
+        OutputError: it is not.
+    """
+    hint = "e.g. --base https://example.org/towncase/"
+    if not _BASE.fullmatch(base):
+        raise OutputError(f"base IRI {base!r} is not an absolute http(s) IRI with a host and no spaces, "
+                          "quotes, <>, {}, |, ^, ` or \\", hint=hint)
+    if not base.endswith(("/", "#")):
+        raise OutputError(f"base IRI must end with '/' or '#': {base!r}", hint=hint)
+
+
 def _move(iri: str, base: str | None) -> str:
     return base + iri[len(BASE):] if base and iri.startswith(BASE) else iri
 
 
+def check_output(path: Path, inputs: Iterable[Path] = (), force: bool = False) -> None:
+    """Refuse an output path that would overwrite what towncase reads, unless ``force``.
+
+    Refused: a path inside (or equal to) one of the project's artefact folders (``ontology/``,
+    ``data/``, ``shapes/``, ``queries/`` of the installed package and of a source checkout), inside a
+    folder of ``inputs`` (e.g. the user's case folders), or equal to a file of ``inputs``.
+
+    Args:
+        path: the output file or folder.
+        inputs: the files and folders the command reads.
+        force: write anyway (the user said ``--force``).
+
+    Raises:
+        OutputError: the path is refused.
+    """
+    if force:
+        return
+    target = Path(path).resolve()
+    folders = [(folder, "the project's own artefact folder") for folder in resources.protected_dirs()]
+    for given in inputs:
+        given = Path(given)
+        if given.is_dir():
+            folders.append((given, "an input folder"))
+        elif target == given.resolve():
+            raise OutputError(f"{path} is an input of this command; writing there would replace it",
+                              hint="write somewhere else, or add --force if you really mean to replace it")
+    for folder, what in folders:
+        folder = folder.resolve()
+        if target == folder or folder in target.parents:
+            raise OutputError(f"{path} is inside {folder}, {what}; writing there would change what "
+                              "towncase reads", hint="write somewhere else (e.g. towncase-export/), "
+                                                     "or add --force if you really mean it")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never a half-written file.
-    The file gets the usual permissions (``0666`` less the umask), not ``mkstemp``'s private ``0600``."""
+    """Write ``data`` to ``path`` so that ``path`` is always either the old file or the new one.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, and replace ``path``
+    by a rename. On Linux the temporary file has no name until it is complete (``O_TMPFILE``), so
+    even a ``SIGKILL`` leaves nothing behind; elsewhere, a named temporary file is removed on any
+    error or Ctrl-C, and one left by a killed process is removed by the next write. A new file gets
+    the usual permissions (``0666`` less the umask), a replaced file keeps its own; a read-only file
+    is refused, never silently replaced.
+
+    Raises:
+        OutputError: the path is a folder or read-only, or the write failed (e.g. the disk is full);
+            the previous file is left as it was.
+    """
     path = Path(path)
-    umask = os.umask(0)
-    os.umask(umask)
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write: {err.strerror}", hint="check the path") from err
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise OutputError(f"{path} is a folder", hint="give a file name")
+    if existing is not None and not existing.st_mode & 0o222:
+        raise OutputError(f"{path} is read-only; towncase does not replace it",
+                          hint="remove it, make it writable (chmod u+w), or write somewhere else")
+    if existing is not None:
+        mode = stat.S_IMODE(existing.st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        _sweep_stale(path)
+        if not _write_unnamed(path, data, mode):
+            _write_named(path, data, mode)
+        _sync_folder(path.parent)
     except OSError as err:
-        raise OutputError(f"{path}: cannot write: {err.strerror}",
+        raise OutputError(f"{path}: cannot write: {err.strerror}; the previous file is unchanged",
                           hint="check that the folder is writable and the disk not full") from err
+
+
+def _write_unnamed(path: Path, data: bytes, mode: int) -> bool:
+    """Write through an ``O_TMPFILE`` (Linux), named only once complete; False where the system or
+    the file system cannot (checked once per file system, before any byte is written)."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return False
+    device = os.stat(path.parent).st_dev
+    if device not in _UNNAMED_WORKS:
+        _UNNAMED_WORKS[device] = _try_unnamed(path.parent, flag)
+    if not _UNNAMED_WORKS[device]:
+        return False
+    fd = os.open(path.parent, flag | os.O_WRONLY, mode)
+    tmp = _temp_name(path)
+    try:
+        _write_all(fd, data, mode)
+        _link(fd, tmp)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return True
+
+
+#: file system (device) → whether an ``O_TMPFILE`` can be created and given a name there.
+_UNNAMED_WORKS: dict[int, bool] = {}
+
+
+def _try_unnamed(folder: Path, flag: int) -> bool:
+    try:
+        fd = os.open(folder, flag | os.O_WRONLY, 0o600)
+    except OSError:
+        return False
+    probe = folder / f".towncase-probe.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        _link(fd, probe)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    _unlink_quietly(probe)
+    return True
+
+
+def _link(fd: int, name: Path) -> None:
+    """Give the unnamed file ``fd`` a name: through ``/proc/self/fd`` (any user), else ``linkat``
+    with ``AT_EMPTY_PATH`` (which some kernels and sandboxes need; it takes CAP_DAC_READ_SEARCH)."""
+    try:
+        os.link(f"/proc/self/fd/{fd}", name, follow_symlinks=True)
+        return
+    except OSError as err:
+        first = err
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, at_empty_path = -100, 0x1000
+    if libc.linkat(fd, b"", at_fdcwd, os.fsencode(name), at_empty_path) != 0:
+        raise first
+
+
+def _write_named(path: Path, data: bytes, mode: int) -> None:
+    tmp = _temp_name(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            _write_all(fd, data, mode)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def _write_all(fd: int, data: bytes, mode: int) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fchmod(fd, mode)
+    os.fsync(fd)
+
+
+def _temp_name(path: Path) -> Path:
+    """``.<name>.<pid>.<random>.tmp`` beside ``path``: the pid tells a later write whether its
+    writer is gone."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+
+
+def _sweep_stale(path: Path) -> None:
+    """Remove temporary files of ``path`` left by a writer that was killed (its process is gone)."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            _unlink_quietly(tmp)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (where a folder can be opened and synced)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
@@ -179,23 +412,27 @@ def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMAT
     if unknown:
         raise UnknownNameError("export format", unknown[0], list(FORMATS))
     out_dir = Path(out_dir)
+    if base is not None:
+        check_base(base)
     prefixes = rebased_prefixes(base)
     graphs = {g.identifier: (rebase(g, base) if base else bound_copy(g)) for g in ds.graphs() if len(g)}
-    written: list[Written] = []
+    # Every file is serialised before the first is written: a failure leaves the folder as it was,
+    # never half old and half new.
+    files: list[tuple[Written, bytes]] = []
     for name in sorted(graphs, key=str):
         for fmt in (f for f in formats if f in GRAPH_FORMATS):
-            path = out_dir / f"{_stem(name)}.{fmt}"
-            write_atomic(path, serialize(graphs[name], fmt, prefixes))
-            written.append(Written(path, len(graphs[name])))
+            files.append((Written(out_dir / f"{_stem(name)}.{fmt}", len(graphs[name])),
+                          serialize(graphs[name], fmt, prefixes)))
     whole = bind_prefixes(Dataset(), prefixes)
     for name in sorted(graphs, key=str):
         target = whole.graph(URIRef(_move(str(name), base)))
         target += graphs[name]
     for fmt in (f for f in formats if f in DATASET_FORMATS):
-        path = out_dir / f"towncase.{fmt}"
-        write_atomic(path, serialize(whole, fmt, prefixes))
-        written.append(Written(path, sum(len(g) for g in graphs.values())))
-    return written
+        files.append((Written(out_dir / f"towncase.{fmt}", sum(len(g) for g in graphs.values())),
+                      serialize(whole, fmt, prefixes)))
+    for done, data in files:
+        write_atomic(done.path, data)
+    return [done for done, _ in files]
 
 
 def _stem(name) -> str:

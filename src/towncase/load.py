@@ -29,6 +29,7 @@ ENTITY_BASE = BASE + "id/"
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads",
                 ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
 QUAD_FORMATS = ("trig", "nquads")
+_BAD_IRI_CHAR = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def rdf_format(path: Path) -> str:

@@ -26,6 +26,13 @@ def artefact_root() -> Path:
                         hint="reinstall the package: pip install --force-reinstall towncase")
 
 
+def protected_dirs() -> list[Path]:
+    """Every artefact folder towncase reads, in the installed package and in a source checkout
+    (whichever exist): no output may be written inside them."""
+    roots = [Path(str(resources.files("towncase"))), Path(__file__).resolve().parents[2]]
+    return [root / name for root in roots for name in ARTEFACT_DIRS if (root / name).is_dir()]
+
+
 def artefact_dir(name: str) -> Path:
     """One of the artefact folders, e.g. ``artefact_dir("shapes")``."""
     if name not in ARTEFACT_DIRS:

@@ -1,0 +1,285 @@
+"""Nothing lost: atomic writes under failure, Ctrl-C, SIGKILL and a full disk; refused output paths;
+exports that keep literals and blank nodes intact."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from artefacts import ROOT
+from towncase import export, load, resources
+from towncase.cli import main
+from towncase.errors import OutputError
+
+EX = "https://example.org/town/"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+# --- atomic writes -------------------------------------------------------------------------------
+
+def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old")
+
+    def disk_full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", disk_full)
+    with pytest.raises(OutputError, match="No space left on device; the previous file is unchanged"):
+        export.write_atomic(target, b"new")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["o-tmpfile", "named-temporary"])
+def test_ctrl_c_during_a_write_leaves_the_previous_file_and_no_temporary_file(tmp_path, monkeypatch, unnamed):
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old")
+    if not unnamed:
+        monkeypatch.setattr(export, "_write_unnamed", lambda path, data, mode: False)
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export.write_atomic(target, b"new")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+
+
+def test_both_write_paths_write_the_bytes_with_the_usual_permissions(tmp_path, monkeypatch):
+    umask = os.umask(0)
+    os.umask(umask)
+    export.write_atomic(tmp_path / "a.ttl", b"unnamed")
+    monkeypatch.setattr(export, "_write_unnamed", lambda path, data, mode: False)
+    export.write_atomic(tmp_path / "b.ttl", b"named")
+    assert (tmp_path / "a.ttl").read_bytes() == b"unnamed" and (tmp_path / "b.ttl").read_bytes() == b"named"
+    for name in ("a.ttl", "b.ttl"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
+    assert leftovers(tmp_path) == []
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path):
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    export.write_atomic(target, b"new")
+    assert target.read_bytes() == b"new" and target.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_read_only_file_is_refused_not_replaced(tmp_path):
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old")
+    target.chmod(0o444)
+    with pytest.raises(OutputError, match="read-only"):
+        export.write_atomic(target, b"new")
+    assert target.read_bytes() == b"old" and target.stat().st_mode & 0o777 == 0o444
+
+
+def test_a_folder_is_refused_as_an_output_file(tmp_path):
+    with pytest.raises(OutputError, match="is a folder"):
+        export.write_atomic(tmp_path, b"new")
+
+
+def test_a_temporary_file_of_a_killed_writer_is_swept_by_the_next_write(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".out.ttl.{dead.stdout.strip()}.0123abcd.tmp"
+    stale.write_bytes(b"half")
+    mine = tmp_path / f".out.ttl.{os.getpid()}.0123abcd.tmp"  # a live writer's: left alone
+    mine.write_bytes(b"busy")
+    export.write_atomic(tmp_path / "out.ttl", b"new")
+    assert leftovers(tmp_path) == [mine.name]
+
+
+KILLED_WRITER = textwrap.dedent("""
+    import sys
+    from towncase import export
+    sys.stdout.write("start\\n"); sys.stdout.flush()
+    while True:
+        export.write_atomic(sys.argv[1], b"x" * (64 * 2**20))
+""")
+
+
+def test_sigkill_during_writes_leaves_an_intact_file_and_no_temporary_file(tmp_path):
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old")
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(target)], stdout=subprocess.PIPE)
+    try:
+        assert writer.stdout.readline() == b"start\n"
+        time.sleep(1.5)  # several 64 MiB writes: the kill lands in the middle of one
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    assert target.read_bytes() in (b"old", b"x" * (64 * 2**20))
+    assert leftovers(tmp_path) == []
+
+
+def test_a_full_disk_leaves_the_previous_file_intact(tmp_path):
+    """A real full file system: a 1 MiB tmpfs (needs root and mount rights; skipped without them)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                             capture_output=True, text=True) if shutil.which("mount") else None
+    if mounted is None or mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root and mount rights)")
+    try:
+        target = disk / "out.ttl"
+        target.write_bytes(b"old")
+        with pytest.raises(OutputError, match="No space left on device"):
+            export.write_atomic(target, b"x" * (2 * 2**20))
+        assert target.read_bytes() == b"old"
+        assert leftovers(disk) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+# --- refused output paths ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("folder", ["ontology", "data", "shapes", "queries"])
+def test_outputs_inside_the_artefact_folders_are_refused(folder):
+    before = sorted(p for p in (ROOT / folder).rglob("*"))
+    result = run("infer", "--regime", "rdfs", "-o", str(ROOT / folder / "closure.ttl"))
+    assert result.exit_code == 2 and "the project's own artefact folder" in result.output
+    assert "--force" in result.output
+    assert sorted(p for p in (ROOT / folder).rglob("*")) == before
+
+
+def test_infer_over_a_case_file_is_refused():
+    places = ROOT / "data" / "diankou-2022" / "places.ttl"
+    before = places.read_bytes()
+    result = run("infer", "--regime", "rdfs", "-o", str(places))
+    assert result.exit_code == 2 and places.read_bytes() == before
+
+
+def test_build_into_a_case_folder_is_refused_before_any_work(monkeypatch):
+    monkeypatch.setattr(load, "dataset", lambda: pytest.fail("build did work before refusing the folder"))
+    result = run("build", "--out", str(ROOT / "data" / "diankou-2022"))
+    assert result.exit_code == 2 and "artefact folder" in result.output
+
+
+def test_protected_folders_cover_the_checkout():
+    assert {p.name for p in resources.protected_dirs()} == {"ontology", "data", "shapes", "queries"}
+
+
+def a_case(tmp_path: Path, text: str) -> Path:
+    """A data folder holding one case folder with one Turtle file."""
+    folder = tmp_path / "cases" / "testtown-2024"
+    folder.mkdir(parents=True)
+    (folder / "places.ttl").write_text(textwrap.dedent(text), encoding="utf-8")
+    return tmp_path / "cases"
+
+
+def test_an_output_inside_a_data_folder_is_refused_unless_forced(tmp_path):
+    cases = a_case(tmp_path, f"<{EX}diankou> a <https://w3id.org/towncase/ontology#Town> .\n")
+    data = cases / "testtown-2024" / "places.ttl"
+    before = data.read_bytes()
+    refused = run("infer", "--regime", "rdfs", "--no-shipped", "--data", str(cases), "-o", str(data))
+    assert refused.exit_code == 2 and "an input folder" in refused.output and data.read_bytes() == before
+    forced = run("infer", "--regime", "rdfs", "--no-shipped", "--data", str(cases), "--force", "-o", str(data))
+    assert forced.exit_code == 0, forced.output
+    inferred = load.parse_file(data)  # writing over an input works: it was read in full first
+    assert (URIRef(f"{EX}diankou"), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            URIRef("https://w3id.org/towncase/ontology#Place")) in inferred
+
+
+def test_outputs_inside_an_input_folder_are_refused(tmp_path):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    with pytest.raises(OutputError, match="an input folder"):
+        export.check_output(cases / "diankou" / "out.ttl", [cases])
+    export.check_output(tmp_path / "out.ttl", [cases])  # beside it is fine
+
+
+# --- nothing written when the data does not conform; infer exits 1 on a contradiction ----------------
+
+def test_nothing_is_written_when_the_data_does_not_conform(tmp_path):
+    cases = a_case(tmp_path, f"""\
+        @prefix tc: <https://w3id.org/towncase/ontology#> .
+        <https://w3id.org/towncase/id/place/testtown> a tc:Town .
+    """)
+    out = tmp_path / "export"
+    result = run("build", "--data", str(cases), "--out", str(out))
+    assert result.exit_code == 1, result.output
+    assert not out.exists()
+
+
+def test_infer_owlrl_exits_1_on_a_contradiction(tmp_path):
+    cases = a_case(tmp_path, f"""\
+        @prefix tc: <https://w3id.org/towncase/ontology#> .
+        <{EX}diankou> a tc:Place, tc:Agent .
+    """)
+    result = run("infer", "--regime", "owlrl", "--no-shipped", "--data", str(cases))
+    assert result.exit_code == 1
+    assert "inconsistent" in result.output and "diankou" in result.output
+
+
+# --- exports keep what they are given ------------------------------------------------------------
+
+def test_a_literal_with_a_prefix_line_survives_the_trig_export():
+    graph = Graph(identifier=URIRef(f"{EX}graph"))
+    text = "first line\n@prefix evil: <https://evil.example/> .\nlast line"
+    graph.add((URIRef(f"{EX}diankou"), URIRef(f"{EX}note"), Literal(text)))
+    again = Dataset()
+    again.parse(data=export.serialize(graph, "trig").decode("utf-8"), format="trig")
+    assert isomorphic(again.graph(URIRef(f"{EX}graph")), graph)
+    assert "evil" not in [prefix for prefix, _ in again.namespaces()]
+
+
+@pytest.mark.parametrize("fmt, parser", [("nq", "nquads"), ("trig", "trig")])
+def test_blank_nodes_of_two_graphs_stay_apart_in_dataset_exports(fmt, parser):
+    ds = Dataset()
+    for name in ("diankou", "datang"):
+        ds.graph(URIRef(f"{EX}graph/{name}")).add((BNode(), URIRef(f"{EX}name"), Literal(name)))
+    again = Dataset()
+    again.parse(data=export.serialize(ds, fmt).decode("utf-8"), format=parser)
+    subjects = {s for s, _, _, _ in again.quads((None, None, None, None))}
+    assert len(subjects) == 2
+
+
+def test_blank_nodes_of_two_files_never_merge(tmp_path):
+    for name in ("a.jsonld", "b.jsonld"):
+        (tmp_path / name).write_text('{"@id": "_:b0", "https://example.org/town/name": "%s"}' % name, "utf-8")
+    (tmp_path / "c.nq").write_text('_:b0 <https://example.org/town/name> "c" .\n', "utf-8")
+    (tmp_path / "d.nq").write_text('_:b0 <https://example.org/town/name> "d" .\n', "utf-8")
+    graph = load.parse_files(sorted(tmp_path.iterdir()))
+    assert len(set(graph.subjects())) == 4
+
+
+def test_a_single_graph_serialises_in_the_dataset_formats():
+    graph = Graph()
+    graph.add((URIRef(f"{EX}diankou"), URIRef(f"{EX}name"), Literal("店口")))
+    for fmt, parser in (("trig", "trig"), ("nq", "nquads")):
+        again = Dataset()
+        again.parse(data=export.serialize(graph, fmt).decode("utf-8"), format=parser)
+        assert len(again) == 1, fmt
+
+
+@pytest.mark.parametrize("base", ["https://ex.org/a b/", "not-an-iri/", "file:///etc/", "javascript:alert(1)/",
+                                  "https://example.org/towncase", "https:///towncase/", "http://ex.org/<x>/"])
+def test_a_bad_base_is_refused_before_any_work(base, tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "dataset", lambda: pytest.fail("build did work before checking --base"))
+    result = run("build", "--out", str(tmp_path / "out"), "--base", base)
+    assert result.exit_code == 2 and "base IRI" in result.output
+    assert not (tmp_path / "out").exists()
