@@ -94,6 +94,18 @@ class _quiet_engines:
         self.warnings.__exit__(*exc)
 
 
+def _reasoning_limits(func):
+    """``--timeout`` and ``--max-triples`` for a command that reasons, given to it as ``limits``."""
+    @click.option("--timeout", type=click.FloatRange(min=0.1), default=reason.ReasonLimits.timeout,
+                  show_default=True, help="Stop reasoning after this many seconds (exit 4).")
+    @click.option("--max-triples", type=click.IntRange(min=1), default=reason.ReasonLimits.max_triples,
+                  show_default=True, help="Stop reasoning when the closure passes this many triples (exit 4).")
+    @wraps(func)
+    def wrapper(*args, timeout: float, max_triples: int, **kwargs):
+        return func(*args, limits=reason.ReasonLimits(timeout=timeout, max_triples=max_triples), **kwargs)
+    return wrapper
+
+
 def _progress(message: str) -> None:
     """Progress on stderr, for a person watching a terminal only (never in a pipe or a log)."""
     if sys.stderr.isatty():
@@ -145,9 +157,10 @@ def main(debug: bool) -> None:
               help="What to infer with the ontology before checking.")
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text",
               show_default=True, help="text for people, turtle for the SHACL report graph.")
+@_reasoning_limits
 @_data_options
 @_errors_to_exit
-def validate(files: tuple[Path, ...], inference: str, fmt: str, data) -> None:
+def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: reason.ReasonLimits) -> None:
     """Check the town cases: everything the project enforces (with FILES: those files' shapes only).
 
     Without FILES, every case (shipped, --data, $TOWNCASE_DATA) is checked on its own together with
@@ -167,8 +180,8 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data) -> None:
       towncase validate --inference rdfs
       towncase validate data/diankou-2022/observations.ttl --format turtle > report.ttl
     """
-    result = (validate_stage.validate_files(files, inference=inference) if files
-              else validate_stage.check(data, inference=inference, progress=_progress))
+    result = (validate_stage.validate_files(files, inference=inference, limits=limits) if files
+              else validate_stage.check(data, inference=inference, progress=_progress, limits=limits))
     click.echo(result.graph.serialize(format="turtle") if fmt == "turtle" else render.validation_report(result))
     sys.exit(EXIT_OK if result.conforms else EXIT_NONCONFORMING)
 
@@ -178,9 +191,10 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the inferred triples here (.ttl, .nt or .jsonld); default Turtle on stdout.")
 @click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
+@_reasoning_limits
 @_data_options
 @_errors_to_exit
-def infer(regime: str, output: Path | None, data, force: bool) -> None:
+def infer(regime: str, output: Path | None, data, force: bool, limits: reason.ReasonLimits) -> None:
     """Write what a regime infers from the cases and ontology, as a separate graph.
 
     Only the inferred triples are written, never the asserted ones, and never into data/.
@@ -196,7 +210,7 @@ def infer(regime: str, output: Path | None, data, force: bool) -> None:
     fmt = export_stage.format_for(output) if output else "ttl"
     if output:
         export_stage.check_output(output, data.roots, force=force)
-    inference = reason.run(load.data_graph(data), regime, load.ontology())
+    inference = reason.run(load.data_graph(data), regime, load.ontology(), limits=limits)
     out = export_stage.serialize(inference.graph, fmt)
     if output:
         export_stage.write_atomic(output, out)
@@ -256,14 +270,19 @@ def queries(name: str | None, lang: str) -> None:
               help="Query the asserted graph, or add what a regime infers.")
 @click.option("--file", "file", type=click.Path(path_type=Path), default=None, help="Run your own .rq file.")
 @click.option("-e", "--expression", "text", default=None, help="Run this SPARQL query text.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=query_stage.QueryLimits.timeout,
+              show_default=True, help="Stop the query after this many seconds (exit 4).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=query_stage.QueryLimits.max_rows,
+              show_default=True, help="Keep at most this many rows (or triples); a cut answer exits 4.")
 @_data_options
 @_errors_to_exit
 def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str, inference: str,
-                  file: Path | None, text: str | None, data) -> None:
+                  file: Path | None, text: str | None, data, timeout: float, max_rows: int) -> None:
     """Run a stored query by NAME (or your own with --file / -e) over the shipped cases.
 
     Parameter values are bound, never pasted into the query; a bad value, a missing required
-    parameter or an unknown name exits with 2. Your own queries may use the canonical prefixes
+    parameter or an unknown name exits with 2. A query runs in a worker process that is stopped at
+    --timeout; an answer longer than --max-rows is cut; both exit with 4 and say so. Your own queries may use the canonical prefixes
     (tc:, place:, indicator: …) without declaring them.
 
     \b
@@ -275,8 +294,13 @@ def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str
       towncase query town-profile --data ~/my-towns --param town=place:huzhou-wuxing-zhili
     """
     chosen = query_stage.choose(name, file, text)
-    answer = query_stage.answer(load.dataset(data), chosen, query_stage.parse_assignments(params), lang, inference)
+    answer = query_stage.answer(load.dataset(data), chosen, query_stage.parse_assignments(params), lang, inference,
+                                query_stage.QueryLimits(timeout=timeout, max_rows=max_rows))
     click.echo(render.result(answer, fmt, lang, _width()), nl=False)
+    if answer.truncated:
+        click.echo(f"the answer was cut at {answer.limit:,} rows (--max-rows); narrow the query or raise "
+                   "the limit", err=True)
+        sys.exit(EXIT_LIMIT)
 
 
 def _width() -> int:

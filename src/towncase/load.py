@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable
 from xml.sax import SAXParseException
 
-from rdflib import RDF, BNode, Dataset, Graph, Node, URIRef
+from rdflib import OWL, RDF, BNode, Dataset, Graph, Node, URIRef
 
 from . import inputs, offline, resources
 from .errors import InputError, LimitError, RDFSyntaxError, TowncaseError, UnknownNameError
@@ -136,8 +136,17 @@ def parse_files(paths: Iterable[Path]) -> Graph:
 
 
 def ontology() -> Graph:
-    """The OWL ontology (a fresh graph; the parse is cached)."""
-    return _union([resources.ontology_file()])
+    """The OWL ontology (a fresh graph; the parse is cached).
+
+    Raises:
+        InputError: the file declares no ``owl:Ontology`` or no class (emptied or truncated).
+    """
+    graph = _union([resources.ontology_file()])
+    if next(graph.subjects(RDF.type, OWL.Ontology), None) is None or next(graph.subjects(RDF.type, OWL.Class), None) is None:
+        raise InputError("the ontology declares no owl:Ontology or no class: it is empty or truncated",
+                         file=str(resources.ontology_file()),
+                         hint="restore ontology/towncase.ttl (reinstall the package)")
+    return graph
 
 
 def concepts() -> Graph:

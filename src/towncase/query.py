@@ -40,8 +40,8 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
-from . import inputs, reason, resources
-from .errors import InputError, ParameterError, UnknownNameError
+from . import bounded, inputs, offline, reason, resources
+from .errors import InputError, LimitError, ParameterError, UnknownNameError, engine_errors
 from .labels import curie
 from .namespaces import PREFIXES
 
@@ -65,6 +65,8 @@ _LANG_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The longest query text parsed: rdflib parses a VALUES block at about 30 KB a second.
+MAX_QUERY_CHARS = 100_000
 _UNKNOWN_PREFIX = re.compile(r"Unknown namespace prefix\s*:\s*(\S*)")
 
 
@@ -181,7 +183,11 @@ def parse(text: str, source: str = "<query>", init_ns: Mapping[str, str] | None 
 
     Raises:
         InputError: a syntax error (with line and column) or an undeclared prefix.
+        LimitError: the text is longer than :data:`MAX_QUERY_CHARS` (rdflib's parser would take minutes).
     """
+    if len(text) > MAX_QUERY_CHARS:
+        raise LimitError(f"{source}: a query of {len(text):,} characters is longer than the {MAX_QUERY_CHARS:,} "
+                         "towncase parses", "query size", hint="load large VALUES as data instead")
     try:
         tree = parseQuery(text)
         star = tree[1].name == "SelectQuery" and not tree[1].projection
@@ -528,13 +534,70 @@ def _not_a_member(param: Param, value: Node, relation: str, members: set[Node]) 
                            curie(value), sorted(curie(m) for m in members))
 
 
-def run(graph: Graph, query: StoredQuery, bindings: Mapping[str, Node] | None = None) -> Result:
-    """Run a query over a graph or dataset with already typed bindings (see :func:`bind`)."""
-    return graph.query(query.prepared, initBindings=dict(bindings or {}))
+def run(graph: Graph, query: StoredQuery, bindings: Mapping[str, Node] | None = None,
+        limits: QueryLimits | None = None) -> BoundedResult:
+    """Run a query over a graph or dataset with already typed bindings (see :func:`bind`), within
+    ``limits`` (the defaults of :class:`QueryLimits` when none are given), in a worker process
+    (:mod:`towncase.bounded`) that the time limit really stops.
+
+    The answer is complete unless ``truncated``: at most ``limits.max_rows`` rows (or triples).
+
+    Raises:
+        LimitError: the time or memory limit was reached, or the query nests or chains too deeply.
+        EngineError: rdflib failed while answering (e.g. a SPARQL type error in an aggregate).
+        OfflineError: the query tried to reach the network or a file.
+    """
+    limits = limits or QueryLimits()
+    kind, names, rows, ask, truncated = bounded.run(
+        _answer_rows, (graph, query.prepared, dict(bindings or {}), limits.max_rows), limits,
+        doing=f"query {query.name}")
+    result = BoundedResult(kind)
+    result.truncated, result.limit = truncated, limits.max_rows
+    if kind == "ASK":
+        result.askAnswer = ask
+    elif kind == "SELECT":
+        result.vars = names
+        result.bindings = [{v: t for v, t in zip(names, row) if t is not None} for row in rows]
+    else:
+        result.graph = Graph()
+        for triple in rows:
+            result.graph.add(triple)
+    return result
+
+
+@dataclass(frozen=True)
+class QueryLimits(bounded.Limits):
+    """How long a query may run, how much memory it may add, and how many rows (or triples) of its
+    answer are kept (the rest are cut, and the answer says so)."""
+
+    timeout: float = 60.0
+    max_rows: int = 100_000
+
+
+class BoundedResult(Result):
+    """An rdflib query result, complete unless ``truncated`` (cut at ``limit`` rows or triples)."""
+
+    truncated: bool = False
+    limit: int = 0
+
+
+def _answer_rows(graph: Graph, prepared: Query, bindings: dict[str, Node], max_rows: int):
+    """(form, variables, rows or triples, ASK answer, cut?): the answer in full up to ``max_rows``,
+    as plain values that cross a process boundary. rdflib produces rows lazily: its errors surface here."""
+    with offline.guard("running a query"), engine_errors("rdflib's SPARQL engine"):
+        answer = graph.query(prepared, initBindings=bindings)
+        if answer.type == "ASK":
+            return answer.type, [], [], bool(answer.askAnswer), False
+        rows: list[tuple] = []
+        for item in answer:
+            if len(rows) == max_rows:
+                return answer.type, list(answer.vars or []), rows, None, True
+            rows.append(tuple(item))
+        return answer.type, list(answer.vars or []), rows, None, False
 
 
 def answer(ds: Dataset, query: StoredQuery, values: Mapping[str, str] | None = None, lang: str = "zh",
-           inference: str = "none") -> Result:
+           inference: str = "none", limits: QueryLimits | None = None) -> BoundedResult:
     """Answer a query over the dataset, asserted or with a regime's inferences added.
 
     Args:
@@ -543,10 +606,11 @@ def answer(ds: Dataset, query: StoredQuery, values: Mapping[str, str] | None = N
         values: parameter values as the user wrote them (``{"town": "place:…"}``).
         lang: ``zh`` or ``en``: the label language (falling back to the other).
         inference: a regime of :data:`towncase.reason.REGIMES`.
+        limits: time, memory and row limits (see :func:`run`).
     """
     graph = reason.closure_dataset(ds, inference) if inference != "none" else ds
     bindings = bind(graph, query, values, lang)
-    return run(graph, query, bindings)
+    return run(graph, query, bindings, limits)
 
 
 def _variables(algebra: CompValue) -> tuple[set[str], set[str]]:

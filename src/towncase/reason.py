@@ -6,13 +6,15 @@ is never changed and nothing inferred is written into ``data/``.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
 import owlrl
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
-from .errors import UnknownNameError
+from . import offline
+from .errors import LimitError, UnknownNameError, engine_errors
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
 REGIMES: dict[str, type | None] = {
@@ -44,8 +46,84 @@ OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage"
 _OWLRL_ERROR_TEXT = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
 
 
+@dataclass(frozen=True)
+class ReasonLimits:
+    """When a closure is stopped: after ``timeout`` seconds, or when the graph (asserted and inferred)
+    would hold more than ``max_triples`` triples (2,000 resources pairwise ``owl:sameAs`` give four
+    million)."""
+
+    timeout: float = 120.0
+    max_triples: int = 1_000_000
+
+
+def expand(graph: Graph, regime: str, limits: ReasonLimits | None = None, rdfs_literal_rules: bool = True) -> None:
+    """Add what ``regime`` infers to ``graph`` itself (asserted and inferred together), within ``limits``.
+
+    Args:
+        graph: the triples to reason over (changed in place).
+        regime: one of :data:`REGIMES`.
+        limits: time and size limits (the defaults of :class:`ReasonLimits` when none are given).
+        rdfs_literal_rules: whether RDFS runs owlrl's one-time rules on literals (pySHACL turns them
+            off for validation; :mod:`towncase.validate` does the same).
+
+    Raises:
+        UnknownNameError: the regime is not known.
+        LimitError: the time or size limit was reached.
+        EngineError: owlrl failed.
+    """
+    if regime not in REGIMES:
+        raise UnknownNameError("inference regime", regime, list(REGIMES))
+    semantics = REGIMES[regime]
+    if semantics is None:
+        return
+    if regime == "rdfs" and not rdfs_literal_rules:
+        semantics = _RDFSWithoutLiteralRules
+    bounded = _bounded(semantics, limits or ReasonLimits(), regime)
+    with offline.guard(f"reasoning ({regime})"), engine_errors("owlrl"):
+        owlrl.DeductiveClosure(bounded, axiomatic_triples=False, datatype_axioms=False).expand(graph)
+
+
+class _RDFSWithoutLiteralRules(owlrl.RDFS_Semantics):
+    """RDFS as pySHACL runs it for validation: without the one-time rules that add literal proxies."""
+
+    def one_time_rules(self) -> None:
+        pass
+
+
+def _bounded(semantics: type, limits: ReasonLimits, regime: str) -> type:
+    """A subclass of an owlrl closure class that stops at ``limits``: owlrl offers no hook, but every
+    rule application goes through ``rules`` and every new triple through ``store_triple``."""
+    deadline = time.monotonic() + limits.timeout
+    every = 4096
+
+    class Bounded(semantics):  # type: ignore[misc, valid-type]
+        _steps = 0
+
+        def rules(self, t, cycle_num):
+            self._step()
+            super().rules(t, cycle_num)
+
+        def store_triple(self, t):
+            super().store_triple(t)
+            self._step()
+
+        def _step(self) -> None:
+            Bounded._steps += 1
+            if Bounded._steps % every:
+                return
+            if time.monotonic() > deadline:
+                raise LimitError(f"{regime} reasoning stopped after {limits.timeout:g} s, the time limit", "timeout",
+                                 hint="reason over less data, or allow more time (--timeout SECONDS)")
+            if len(self.graph) + len(self.added_triples) > limits.max_triples:
+                raise LimitError(f"{regime} reasoning stopped: the closure passed {limits.max_triples:,} triples",
+                                 "triples", hint="look for a runaway owl:sameAs or a transitive property over much "
+                                                 "data, or raise the limit (--max-triples N)")
+
+    return Bounded
+
+
 def run(data: Graph, regime: str, ontology: Graph | None = None,
-        keep: Callable[[tuple], bool] = lambda t: not _trivial(t)) -> Inference:
+        keep: Callable[[tuple], bool] = lambda t: not _trivial(t), limits: ReasonLimits | None = None) -> Inference:
     """Reason over ``data`` (and the ``ontology``) once; ``data`` is left unchanged.
 
     Args:
@@ -54,9 +132,11 @@ def run(data: Graph, regime: str, ontology: Graph | None = None,
         ontology: the axioms to reason with (usually :func:`towncase.load.ontology`).
         keep: which inferred triples to return; by default all but the trivial ones
             (reflexive ``owl:sameAs``, ``rdf:type rdfs:Resource``/``owl:Thing``, literal subjects).
+        limits: time and size limits of the closure (see :func:`expand`).
 
     Raises:
         UnknownNameError: the regime is not known.
+        LimitError: the closure reached a limit.
     """
     if regime not in REGIMES:
         raise UnknownNameError("inference regime", regime, list(REGIMES))
@@ -69,7 +149,7 @@ def run(data: Graph, regime: str, ontology: Graph | None = None,
     if ontology is not None:
         closure += ontology
     asserted = set(closure)
-    owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    expand(closure, regime, limits)
     errors = set(closure.subjects(RDF.type, OWLRL_ERROR))
     below: dict = {}
     for triple in closure:

@@ -10,6 +10,7 @@ finding names the file to edit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -19,11 +20,11 @@ from typing import Callable, Iterable
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, SH, BNode, Graph, Literal, Node, URIRef
 
-from . import load, quantities, resources
-from .errors import InputError, UnknownNameError
+from . import load, offline, quantities, resources
+from .errors import InputError, UnknownNameError, engine_errors
 from .labels import bilingual, curie
 from .namespaces import PREFIXES, TC, bind_prefixes, bound_copy
-from .reason import REGIMES
+from .reason import REGIMES, ReasonLimits, expand
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,19 @@ class ValidationResult:
 
 @lru_cache(maxsize=1)
 def _shapes() -> Graph:
-    return load.parse_files(resources.shape_files())
+    files = resources.shape_files()
+    if not files:
+        raise InputError(f"no *.shapes.ttl file in {resources.artefact_dir('shapes')}",
+                         hint="reinstall the package: pip install --force-reinstall towncase")
+    graph = bind_prefixes(Graph())
+    for path in files:  # each file on its own: one emptied file must not hide behind the others
+        shapes = load.parse_file(path)
+        try:
+            check_shapes(shapes)
+        except InputError as err:
+            raise InputError(f"{path}: {err.args[0]}", hint=err.hint) from None
+        graph += shapes
+    return graph
 
 
 def shapes() -> Graph:
@@ -70,7 +83,7 @@ def shapes() -> Graph:
 
 
 def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None = None,
-             ontology: Graph | None = None) -> ValidationResult:
+             ontology: Graph | None = None, limits: ReasonLimits | None = None) -> ValidationResult:
     """Validate ``data`` against the shapes.
 
     Args:
@@ -80,26 +93,68 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
             before it checks.
         shapes_graph: shapes to use instead of the shipped ones.
         ontology: axioms for the inference; the shipped ontology by default.
+        limits: time and size limits of the inference (see :func:`towncase.reason.expand`).
 
     Raises:
         UnknownNameError: the inference regime is not known.
+        InputError: the shapes hold no shape, or a SPARQL query in them would reach the network.
+        LimitError: the inference reached a limit.
+        OfflineError: pySHACL tried to reach the network or a file.
+        EngineError: pySHACL failed.
     """
     if inference not in REGIMES:
         raise UnknownNameError("inference regime", inference, list(REGIMES))
-    conforms, report, text = shacl_validate(
-        data,
-        shacl_graph=shapes_graph if shapes_graph is not None else _shapes(),
-        ont_graph=(ontology if ontology is not None else load.ontology()) if inference != "none" else None,
-        inference=inference,
-        allow_warnings=True,
-        advanced=True,
-    )
+    shapes_graph = shapes_graph if shapes_graph is not None else _shapes()
+    check_shapes(shapes_graph)
+    if inference != "none":
+        # What pySHACL would do with ont_graph and inference, but bounded (pySHACL's own run of owlrl
+        # has no limit): the ontology mixed into a copy of the data, the closure added to it.
+        target = Graph()
+        target += data
+        target += ontology if ontology is not None else load.ontology()
+        expand(target, inference, limits, rdfs_literal_rules=False)
+        data = target
+    with offline.guard("validating with pySHACL"), engine_errors("pySHACL"):
+        conforms, report, text = shacl_validate(data, shacl_graph=shapes_graph, inference="none",
+                                                allow_warnings=True, advanced=True)
     bind_prefixes(report)
     findings = tuple(sorted(_findings(report, data), key=_order))
     return ValidationResult(conforms=bool(conforms), graph=report, text=text, findings=findings)
 
 
-def validate_files(paths: Iterable[Path], *, inference: str = "none") -> ValidationResult:
+#: Where a shapes graph may hold SPARQL (SHACL-SPARQL constraints, SHACL-AF targets, rules, functions).
+_SPARQL_TEXT = (SH.select, SH.ask, SH.construct, SH.update)
+_SHAPE_CLASSES = (SH.NodeShape, SH.PropertyShape)
+
+
+def check_shapes(shapes_graph: Graph) -> None:
+    """Refuse shapes that cannot check anything or would reach out.
+
+    Raises:
+        InputError: the graph declares no shape (an emptied shapes file makes any data
+            "conform"), or a SPARQL text in it uses ``SERVICE`` or ``FROM`` (pySHACL checks
+            ``SERVICE`` only in ``sh:sparql`` constraints, not in SHACL-AF targets or rules).
+    """
+    if not any(shapes_graph.subjects(RDF.type, cls) for cls in _SHAPE_CLASSES) and \
+            not any(shapes_graph.subjects(SH.targetClass, None)):
+        raise InputError("the shapes graph declares no shape: any data would 'conform'",
+                         hint="check that the shapes files are not empty or truncated")
+    for holder, prop in ((s, p) for p in _SPARQL_TEXT for s in shapes_graph.subjects(p, None)):
+        for text in shapes_graph.objects(holder, prop):
+            if _NETWORK_KEYWORD.search(_NOT_CODE.sub(" ", str(text))):
+                raise InputError(f"the SPARQL of {holder} ({prop.n3(shapes_graph.namespace_manager)}) uses SERVICE, "
+                                 "FROM or LOAD, which would reach the network; towncase never does",
+                                 hint="run federated checks in a triple store, not here")
+
+
+#: SPARQL strings, IRIs and comments, which may hold the keywords as plain words.
+_NOT_CODE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                       r"|'(?:[^'\\\n]|\\.)*'|<[^<>\s]*>|#[^\n]*")
+_NETWORK_KEYWORD = re.compile(r"\b(SERVICE|FROM|LOAD)\b", re.IGNORECASE)
+
+
+def validate_files(paths: Iterable[Path], *, inference: str = "none",
+                   limits: ReasonLimits | None = None) -> ValidationResult:
     """Validate RDF files (or folders of them), together with the shared concept schemes.
 
     Raises:
@@ -111,7 +166,7 @@ def validate_files(paths: Iterable[Path], *, inference: str = "none") -> Validat
     if not len(given):
         raise InputError(f"no triples in {', '.join(map(str, paths))}: nothing to validate",
                          hint="give the Turtle (or other RDF) files of a case")
-    return validate(load.concepts() + load.reference() + given, inference=inference)
+    return validate(load.concepts() + load.reference() + given, inference=inference, limits=limits)
 
 
 #: The checks :func:`check` runs besides the shapes, by the name a finding gives as its ``shape``.
@@ -119,7 +174,8 @@ QUOTE_CHECK, VALUE_CHECK = "quote-verbatim", "value-as-written"
 
 
 def check(data: load.Corpus | None = None, *, inference: str = "none",
-          progress: Callable[[str], None] = lambda message: None) -> ValidationResult:
+          progress: Callable[[str], None] = lambda message: None,
+          limits: ReasonLimits | None = None) -> ValidationResult:
     """Run every check on a corpus: the shapes over the reference data and over each case on its own
     (each with the reference data and the concept schemes), quotes verbatim in their sources, values
     and comparators against the printed expressions, and the quality (``*-violation``) queries.
@@ -140,7 +196,7 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
     findings, conforms, results = {}, True, bind_prefixes(Graph())
     for name, graph in parts:
         progress(f"validating {name} against the SHACL shapes …")
-        result = validate(graph, inference=inference)
+        result = validate(graph, inference=inference, limits=limits)
         conforms &= result.conforms
         results += result.graph
         for finding in result.findings:

@@ -1,0 +1,136 @@
+"""Bounded work: run an engine call in a worker process that a time limit can really stop.
+
+rdflib and owlrl have no timeout and no way to cancel a running query or closure, and a thread
+cannot be killed; a process can. The worker is forked (so the loaded graphs are shared copy-on-write,
+nothing is pickled on the way in), runs the call in a thread with a deep stack (a long RDF list
+walked by ``rdf:rest*`` recurses deeply in rdflib), under a cap on the memory it may add, with
+Ctrl-C left to the parent, and sends back the answer or the error. When the time is up, the parent
+kills it and raises :class:`~towncase.errors.LimitError`.
+
+Where ``fork`` does not exist (Windows), the call runs in the process itself, without a time limit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import EngineError, InputError, LimitError, OfflineError, ParameterError, TowncaseError
+
+#: The stack of the worker's thread and the recursion it allows: rdflib's property paths recurse once
+#: per list item, so 100,000 frames walk a list of tens of thousands of items.
+STACK_BYTES = 1024 * 2**20
+RECURSION_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one engine call.
+
+    Attributes:
+        timeout: seconds before the worker is killed.
+        max_memory: bytes of memory the worker may add to what the process already uses.
+    """
+
+    timeout: float = 60.0
+    max_memory: int = 8 * 2**30
+
+
+def run(func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> Any:
+    """``func(*args)`` in a forked worker, within ``limits``; its answer must pickle.
+
+    Raises:
+        LimitError: the time or memory limit was reached, or the call recursed too deeply.
+        EngineError: the call failed, or the worker died (e.g. killed by the system).
+        TowncaseError: whatever typed error the call raised, raised again here.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return func(*args)
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    worker = context.Process(target=_work, args=(send, func, args, limits, doing), daemon=True)
+    worker.start()
+    send.close()
+    try:
+        if not receive.poll(limits.timeout):
+            raise LimitError(f"{doing} stopped after {limits.timeout:g} s, the time limit", "timeout",
+                             hint="narrow it down, or allow more time (--timeout SECONDS)")
+        try:
+            status, payload = receive.recv()
+        except EOFError:
+            worker.join()
+            raise EngineError(f"{doing}: the worker process died (exit code {worker.exitcode})",
+                              hint="it may have run out of memory; run again with --debug") from None
+    finally:
+        receive.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+    if status == "ok":
+        return payload
+    raise _rebuilt(*payload)
+
+
+def _work(send: Any, func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills us
+    _cap_memory(limits.max_memory)
+    outcome: list[tuple[str, Any]] = []
+
+    def call() -> None:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+        try:
+            outcome.append(("ok", func(*args)))
+        except TowncaseError as err:
+            outcome.append(("error", (type(err).__name__, err.args[0] if err.args else str(err), err.hint,
+                                      getattr(err, "limit", ""))))
+        except RecursionError:
+            outcome.append(("error", ("LimitError", f"{doing}: it nests or chains too deeply even for a deep stack",
+                                      "simplify it", "recursion")))
+        except MemoryError:
+            outcome.append(("error", ("LimitError", f"{doing}: it needs more than {limits.max_memory:,} bytes of memory",
+                                      "narrow it down", "memory")))
+        except BaseException as err:  # noqa: BLE001 - everything goes back to the parent, typed
+            outcome.append(("error", ("EngineError", f"{doing}: {type(err).__name__}: {err}",
+                                      "run again with --debug; if the input is valid, this is a bug to report", "")))
+
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=call)
+    thread.start()
+    thread.join()
+    try:
+        send.send(outcome[0])
+    except Exception as err:  # noqa: BLE001 - e.g. an answer that does not pickle
+        send.send(("error", ("EngineError", f"cannot hand the answer back: {type(err).__name__}: {err}", "", "")))
+    send.close()
+
+
+def _cap_memory(extra: int) -> None:
+    """Let the worker's address space grow by at most ``extra`` bytes (Linux; elsewhere no cap)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            used = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = used + extra
+        resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def _rebuilt(kind: str, message: str, hint: str, limit: str) -> TowncaseError:
+    """The worker's error, of the same type, in this process."""
+    if kind == "LimitError":
+        return LimitError(message, limit, hint)
+    if kind == "OfflineError":
+        return OfflineError(message, hint=hint)
+    if kind in ("InputError", "RDFSyntaxError"):
+        return InputError(message, hint=hint)
+    if kind == "ParameterError":
+        return ParameterError(message, hint)
+    return EngineError(message, hint)
