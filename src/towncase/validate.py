@@ -117,6 +117,9 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
     with offline.guard("validating with pySHACL"), engine_errors("pySHACL"):
         conforms, report, text = shacl_validate(data, shacl_graph=shapes_graph, inference="none",
                                                 allow_warnings=True, advanced=True)
+    if not isinstance(report, Graph):  # pySHACL returns (not raises) a failure, e.g. SERVICE in sh:sparql
+        raise InputError(f"pySHACL cannot run these shapes: {report}",
+                         hint="fix the shapes (a SPARQL constraint must not use SERVICE)")
     bind_prefixes(report)
     findings = tuple(sorted(_findings(report, data), key=_order))
     return ValidationResult(conforms=bool(conforms), graph=report, text=text, findings=findings)
@@ -135,8 +138,8 @@ def check_shapes(shapes_graph: Graph) -> None:
             "conform"), or a SPARQL text in it uses ``SERVICE`` or ``FROM`` (pySHACL checks
             ``SERVICE`` only in ``sh:sparql`` constraints, not in SHACL-AF targets or rules).
     """
-    if not any(shapes_graph.subjects(RDF.type, cls) for cls in _SHAPE_CLASSES) and \
-            not any(shapes_graph.subjects(SH.targetClass, None)):
+    declared = (s for cls in _SHAPE_CLASSES for s in shapes_graph.subjects(RDF.type, cls))
+    if next(declared, None) is None and next(shapes_graph.subjects(SH.targetClass, None), None) is None:
         raise InputError("the shapes graph declares no shape: any data would 'conform'",
                          hint="check that the shapes files are not empty or truncated")
     for holder, prop in ((s, p) for p in _SPARQL_TEXT for s in shapes_graph.subjects(p, None)):

@@ -1,0 +1,126 @@
+"""Bounded work: hostile queries and runaway reasoning stop with a message and their exit code;
+engine errors and Ctrl-C get codes of their own."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+from rdflib import OWL, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+
+from towncase import query, reason
+from towncase.cli import main
+from towncase.errors import EngineError, LimitError
+
+EX = "https://example.org/town/"
+CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a"
+
+
+def long_list(items: int) -> Graph:
+    graph = Graph()
+    head = BNode()
+    Collection(graph, head, [Literal(i) for i in range(items)])
+    graph.add((URIRef(f"{EX}diankou"), URIRef(f"{EX}items"), head))
+    return graph
+
+
+def test_a_cartesian_product_is_stopped_at_the_time_limit():
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["query", "--timeout", "2", "-e", CARTESIAN])
+    assert result.exit_code == 4, result.output
+    assert "stopped after 2 s, the time limit" in result.output
+    assert time.monotonic() - started < 30
+
+
+def test_a_catastrophic_regular_expression_is_stopped():
+    graph = Graph()
+    graph.add((URIRef(f"{EX}diankou"), URIRef(f"{EX}name"), Literal("a" * 40 + "!")))
+    text = 'SELECT ?s WHERE { ?s ?p ?o FILTER regex(?o, "^(a+)+$") }'
+    with pytest.raises(LimitError, match="time limit") as caught:
+        query.run(graph, query.from_text(text), limits=query.QueryLimits(timeout=2))
+    assert caught.value.limit == "timeout"
+
+
+@pytest.mark.parametrize("path", ["rdf:rest*/rdf:first", "(!rdf:type|^!rdf:type)*"])
+def test_a_long_list_walked_by_a_path_answers_without_recursion_error(path):
+    text = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{EX}diankou> <{EX}items>/{path} ?x }}"
+    rows = list(query.run(long_list(2000), query.from_text(text)))
+    assert int(rows[0][0]) >= 2000
+
+
+def test_the_result_cap_cuts_the_answer_and_says_so():
+    answer = query.run(long_list(50), query.from_text("SELECT * WHERE { ?s ?p ?o }"),
+                       limits=query.QueryLimits(max_rows=7))
+    assert answer.truncated and len(list(answer)) == 7
+    result = CliRunner().invoke(main, ["query", "--max-rows", "3", "-e", "SELECT * WHERE { ?s ?p ?o }"])
+    assert result.exit_code == 4 and "cut at 3 rows" in result.output
+
+
+def test_an_answer_under_the_cap_is_complete():
+    answer = query.run(long_list(5), query.from_text("SELECT * WHERE { ?s ?p ?o }"))
+    assert not answer.truncated and len(list(answer)) == 11
+
+
+def test_a_huge_query_text_is_refused_before_parsing():
+    values = " ".join(f'"v{i}"' for i in range(20_000))
+    with pytest.raises(LimitError, match="longer than"):
+        query.from_text(f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}").prepared
+
+
+def test_an_engine_error_while_rows_are_produced_exits_3():
+    result = CliRunner().invoke(main, ["query", "-e", "SELECT (SUM(?o) AS ?x) WHERE { ?s ?p ?o }"])
+    assert result.exit_code == 3, result.output
+    assert "SPARQL engine failed" in result.output and "Traceback" not in result.output
+    with pytest.raises(EngineError):
+        query.run(long_list(3), query.from_text("SELECT (SUM(?o) AS ?x) WHERE { ?s ?p ?o }"))
+
+
+def test_debug_shows_the_traceback():
+    result = CliRunner().invoke(main, ["--debug", "query", "-e", "SELECT (SUM(?o) AS ?x) WHERE { ?s ?p ?o }"])
+    assert result.exit_code == 3 and "Traceback" in result.output
+
+
+def test_ctrl_c_exits_130_and_stops_the_worker():
+    command = subprocess.Popen([sys.executable, "-m", "towncase", "query", "--timeout", "120", "-e", CARTESIAN],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)  # loaded, and the worker is busy
+    command.send_signal(signal.SIGINT)
+    _, stderr = command.communicate(timeout=60)
+    assert command.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    leftover = subprocess.run(["pgrep", "-f", CARTESIAN.split(" ORDER")[0]], capture_output=True, text=True)
+    assert leftover.stdout.strip() == ""
+
+
+def pairwise_same_as(individuals: int) -> Graph:
+    graph = Graph()
+    for i in range(individuals):
+        graph.add((URIRef(f"{EX}p/{i}"), OWL.sameAs, URIRef(f"{EX}p/{i + 1}")))
+    return graph
+
+
+def test_runaway_same_as_stops_at_the_time_limit():
+    started = time.monotonic()
+    with pytest.raises(LimitError, match="time limit"):
+        reason.run(pairwise_same_as(2000), "owlrl", limits=reason.ReasonLimits(timeout=3))
+    assert time.monotonic() - started < 30
+
+
+def test_reasoning_stops_at_the_triple_limit():
+    with pytest.raises(LimitError, match="passed 5,000 triples") as caught:
+        reason.run(pairwise_same_as(300), "owlrl", limits=reason.ReasonLimits(max_triples=5_000))
+    assert caught.value.limit == "triples"
+
+
+def test_infer_and_validate_report_a_limit_with_exit_4(tmp_path):
+    data = tmp_path / "same-as.ttl"
+    pairwise_same_as(400).serialize(data, format="turtle")
+    for command in (["infer", "--regime", "owlrl"], ["validate", "--inference", "owlrl"]):
+        result = CliRunner().invoke(main, [*command, "--max-triples", "5000", str(data)])
+        assert result.exit_code == 4, result.output
+        assert "stopped: the closure passed 5,000 triples" in result.output
