@@ -4,6 +4,7 @@ its documented exit code and a message that names the file (and the line, where 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import warnings
 from pathlib import Path
@@ -65,3 +66,41 @@ def test_the_record_of_what_rdflib_alone_accepts_is_true():
         finally:
             logging.disable(logging.NOTSET)
     assert accepted == MANIFEST["turtle-negative"]["rdflib-alone-accepts"]
+
+
+@pytest.mark.parametrize("suffix, text", [
+    ("nt", '<https://example.org/town/diankou> <https://example.org/town/name> "店口" .\n'),
+    ("ttl", '<https://example.org/town/diankou> <https://example.org/town/name> "店口" .\n'),
+    ("jsonld", '{"@id": "https://example.org/town/diankou", "https://example.org/town/name": "店口"}\n'),
+    ("rdf", '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:t="https://example.org/town/">'
+            '<rdf:Description rdf:about="https://example.org/town/diankou"><t:name>店口</t:name>'
+            '</rdf:Description></rdf:RDF>\n'),
+    ("rq", "SELECT ?town WHERE { ?town a tc:Town }\n"),
+])
+def test_a_utf8_byte_order_mark_is_accepted_in_every_format(tmp_path, suffix, text):
+    path = tmp_path / f"bom.{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    args = ["query", "--file", str(path)] if suffix == "rq" else ["validate", str(path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_fifo_a_folder_and_an_unreadable_file_are_refused_without_blocking(tmp_path, monkeypatch):
+    fifo = tmp_path / "pipe.ttl"
+    os.mkfifo(fifo)
+    refuse(["validate", "{file}"], fifo, 2, "is not a regular file")
+    refuse(["query", "--file", "{file}"], fifo, 2, "is not a regular file")
+    folder = tmp_path / "folder.rq"
+    folder.mkdir()
+    refuse(["query", "--file", "{file}"], folder, 2, "is a folder")
+    locked = tmp_path / "locked.ttl"
+    locked.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n", "utf-8")
+    real_open = os.open
+
+    def denied(path, *args, **kwargs):  # chmod 000 means nothing to root, so the refusal is simulated
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    refuse(["validate", "{file}"], locked, 2, "permission denied")

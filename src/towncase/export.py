@@ -72,7 +72,7 @@ def serialize(graph: Graph | Dataset, fmt: str, prefixes: dict[str, str] | None 
         if fmt == "nq":
             return _sorted_lines([line[:-1] + ("." if isinstance(g.identifier, BNode) else f"<{g.identifier}> .")
                                   for g in graph.graphs() if len(g)
-                                  for line in _canonical(g, prefixes, _scope(g)).serialize(format="nt").splitlines()
+                                  for line in _canonical(g, prefixes, _scope(g)).serialize(format="nt").split("\n")
                                   if line.endswith(" .")])
         return _graph_format(graph, fmt, prefixes)
 
@@ -83,7 +83,7 @@ def _graph_format(graph: Graph, fmt: str, prefixes: dict[str, str]) -> bytes:
         text = graph.serialize(format="json-ld", context=dict(prefixes), auto_compact=True)
         return _normalise_jsonld(text).encode("utf-8")
     if fmt == "nt":
-        return _sorted_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines())
+        return _sorted_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").split("\n"))
     return graph.serialize(format=GRAPH_FORMATS[fmt], encoding="utf-8")
 
 
@@ -120,7 +120,7 @@ def _trig(ds: Dataset, prefixes: dict[str, str]) -> str:
     Turtle serializer; rdflib's own TriG writer follows store order, which varies between runs."""
     declared, blocks = {}, []
     for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
-        lines = _canonical(graph, prefixes, _scope(graph)).serialize(format="turtle").splitlines()
+        lines = _canonical(graph, prefixes, _scope(graph)).serialize(format="turtle").split("\n")
         header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
         while header < len(lines) and lines[header].startswith("@prefix"):
             declared[lines[header]] = None

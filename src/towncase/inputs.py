@@ -92,13 +92,14 @@ def read_text(path: Path, what: str = "RDF", limits: Limits = LIMITS) -> str:
                          hint="check the file's permissions") from None
     except OSError as err:
         raise InputError(f"cannot open the file: {err.strerror}", file=str(path), hint="check the path") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             raise InputError(f"is a folder, not a {what} file", file=str(path), hint="give the files in it")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"is not a regular file (a pipe, socket or device), not a {what} file",
-                             file=str(path), hint="save the input to a file first")
+        raise InputError(f"is not a regular file (a pipe, socket or device), not a {what} file",
+                         file=str(path), hint="save the input to a file first")
+    with os.fdopen(fd, "rb") as handle:
         if info.st_size > limits.max_bytes:
             raise _too_large(path, info.st_size, limits)
         try:
@@ -130,6 +131,9 @@ def decode(data: bytes, path: Path) -> str:
             raise InputError(f"the file is {name}; towncase reads UTF-8 only", file=str(path),
                              hint="save the file as UTF-8 (without byte-order mark, or with one)")
     data = data.removeprefix(codecs.BOM_UTF8)
+    if b"\x00" in data[:4]:  # every RDF or SPARQL text starts with an ASCII character: UTF-16 or -32 text
+        raise InputError("the file holds NUL bytes at its start: UTF-16 or UTF-32 without byte-order mark, "
+                         "or not text", file=str(path), line=1, hint="save the file as UTF-8 text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -138,9 +142,6 @@ def decode(data: bytes, path: Path) -> str:
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
         raise InputError(f"byte 0x{data[err.start]:02x} is not UTF-8 (Latin-1 or GBK text?)", file=str(path),
                          line=line, column=column, hint="save the file as UTF-8") from None
-    if "\x00" in text:
-        raise InputError("the file holds NUL characters (UTF-16 without byte-order mark, or binary?)",
-                         file=str(path), line=line_of(text, "\x00"), hint="save the file as UTF-8 text")
     return text
 
 
