@@ -118,9 +118,12 @@ def test_reasoning_stops_at_the_triple_limit():
 
 
 def test_infer_and_validate_report_a_limit_with_exit_4(tmp_path):
-    data = tmp_path / "same-as.ttl"
+    case = tmp_path / "cases" / "same-as-2024"
+    case.mkdir(parents=True)
+    data = case / "same-as.ttl"
     pairwise_same_as(400).serialize(data, format="turtle")
-    for command in (["infer", "--regime", "owlrl"], ["validate", "--inference", "owlrl"]):
-        result = CliRunner().invoke(main, [*command, "--max-triples", "5000", str(data)])
+    for command in (["infer", "--regime", "owlrl", "--no-shipped", "--data", str(tmp_path / "cases")],
+                    ["validate", "--inference", "owlrl", str(data)]):
+        result = CliRunner().invoke(main, [*command, "--max-triples", "5000"])
         assert result.exit_code == 4, result.output
         assert "stopped: the closure passed 5,000 triples" in result.output

@@ -148,13 +148,8 @@ def test_an_empty_ontology_is_refused(monkeypatch, tmp_path):
     empty = tmp_path / "towncase.ttl"
     empty.write_text("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n", encoding="utf-8")
     monkeypatch.setattr(load.resources, "ontology_file", lambda: empty)
-    load._ontology.cache_clear()
-    try:
-        with pytest.raises(InputError, match="declares no owl:Ontology"):
-            load.ontology()
-    finally:
-        monkeypatch.undo()
-        load._ontology.cache_clear()
+    with pytest.raises(InputError, match="declares no owl:Ontology"):
+        load.ontology()
 
 
 # --- every command, under an independent logger of network events --------------------------------
