@@ -24,7 +24,7 @@ from towncase.quantities import TimeReading
     ("近一万家", "10000"), ("一万二千人", "12000"), ("三亿五千万元", "350000000"),
     # shares: per cent, per mille, 百分之 / 千分之, 几分之几, 成
     ("超45%", "0.45"), ("19.64%", "0.1964"), ("70%以上", "0.7"), ("超200%", "2"), ("5‰", "0.005"),
-    ("千分之五", "0.005"), ("百分之二十", "0.2"), ("四分之一", "0.25"),
+    ("千分之五", "0.005"), ("百分之二十", "0.2"), ("万分之三", "0.0003"), ("四分之一", "0.25"),
     ("三分之二", "0.6667"), ("三分之一", "0.3333"), ("约占 全国三分之二", "0.6667"),
     ("三成", "0.3"), ("七成以上", "0.7"),
     # ratios and multiples
@@ -102,6 +102,7 @@ def test_chinese_integer(numeral, expected):
     ("截至目前", TimeReading("2022", assumed=True)),
     ("如今", TimeReading("2022", assumed=True)),
     ("2011年以来", TimeReading("2022", assumed=True, as_written="2011年以来")),
+    ("2012年起", TimeReading("2022", assumed=True, as_written="2012年起")),
 ])
 def test_reference_time(written, expected):
     assert quantities.reference_time(written, "2022") == expected

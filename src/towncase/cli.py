@@ -20,6 +20,7 @@ import click
 
 from . import build as build_stage
 from . import export as export_stage
+from . import extract as extract_stage
 from . import load, reason, render, scaffold
 from . import query as query_stage
 from . import stats as stats_stage
@@ -301,6 +302,74 @@ def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str
         click.echo(f"the answer was cut at {answer.limit:,} rows (--max-rows); narrow the query or raise "
                    "the limit", err=True)
         sys.exit(EXIT_LIMIT)
+
+
+@main.command("extract")
+@click.argument("source", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--case", "case", default=None, metavar="SLUG",
+              help="The case the source belongs to (its town is the suggested subject, its year dates "
+                   "今年 …); default: the case folder the source is in.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the review sheet here (default: stdout).")
+@click.option("--apply", "review", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              metavar="REVIEW.tsv", help="Write the accepted and fixed rows of a reviewed sheet into the case.")
+@_data_options
+@_errors_to_exit
+def extract_command(source: Path | None, case: str | None, output: Path | None, review: Path | None, data) -> None:
+    """Propose observations from a source text as a review sheet; with --apply, write the reviewed rows.
+
+    SOURCE is a verbatim article (read sentence by sentence) or a fact extraction with `== S<n>`
+    blocks (read line by line; blocks marked low reliability are left out). Every number it states
+    becomes a row: the verbatim quote, the value as written and in base units, unit, comparator,
+    time, a suggested indicator and subject. Nothing goes into the case until a person has decided
+    each row: --apply writes only rows whose decision is accept or fix, into a new file
+    observations-extracted.ttl of the case folder (never over an existing file), and refuses the
+    whole sheet, naming each row, if an accepted row lacks a subject or indicator or does not match
+    its source.
+
+    \b
+    The sheet: tab-separated UTF-8 text with a header row, one row per candidate
+    (in a cell, \\n is a line break). Columns, in order:
+      id                    c001, c002 … in the order of the text
+      decision              yours: accept, fix or reject (接受, 修改, 拒绝); empty = undecided
+      subject, indicator    yours: a CURIE (place:…, indicator:…); empty = the suggested one
+      notes                 yours: an editorial note ("中文 | English" for both languages)
+      value_as_written      the expression as printed (超250亿元)
+      value, unit           in base units (25000000000, unit:CCY_CNY)
+      comparator            exact, more-than, at-least, about, less-than, at-most
+      time, time_start      reference time (2022, 2022-07, 2022-07-01); start of a period
+      time_assumed          true where the text gives no time (the source's year is used)
+      time_as_written       the wording of a bound, period or relative date (2011年前, 今年7月)
+      time_note             how the time was read ("中文 | English")
+      suggested_subject     the town of the case
+      suggested_indicator   the indicator whose label stands nearest the number
+      suggested_indicator_label  its labels (zh / en)
+      quote, source, line   the sentence or line around the number, its tc:SourceDocument, line
+      case                  the case the rows go into
+    To fix a row, edit its value, unit, comparator or time cells and write fix.
+
+    \b
+    Examples:
+      towncase extract data/diankou-2022/sources/diankou-2022-common-prosperity-case.txt -o review.tsv
+      towncase extract ~/my-towns/datang/sources/datang.txt --data ~/my-towns -o datang-review.tsv
+      towncase extract --apply review.tsv --case diankou-2022
+      towncase extract --apply datang-review.tsv --data ~/my-towns && towncase validate --data ~/my-towns
+    """
+    if (source is None) == (review is None):
+        raise click.UsageError("give either SOURCE (to propose) or --apply REVIEW.tsv (to apply), not both")
+    if review is not None:
+        done = extract_stage.apply(extract_stage.read_sheet(review), review, case, data)
+        click.echo(render.extract_applied(done))
+        return
+    proposal = extract_stage.propose_file(source, case, data)
+    for remark in proposal.remarks:
+        click.echo(f"note: {remark}", err=True)
+    out = extract_stage.sheet(proposal)
+    if output:
+        export_stage.write_atomic(output, out)
+        click.echo(render.extract_proposed(proposal, output), err=True)
+    else:
+        click.echo(out.decode("utf-8-sig"), nl=False)
 
 
 def _width() -> int:

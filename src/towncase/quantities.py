@@ -39,9 +39,11 @@ SUFFIXES = ("以上", "以下", "以内", "左右", "多", "余")
 
 #: Number patterns, shared with extraction: Arabic (1,000 / 3.2), Chinese numerals (三百六十五, 一万二千).
 ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
-CHINESE = r"[零〇一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万亿]*"
-#: 几分之几 (三分之二), 百分之 / 千分之 (百分之二十, 千分之五).
-PARTS = rf"(?:{ARABIC}|[零〇一二两三四五六七八九十百]+)分之(?:{ARABIC}|[零〇一二两三四五六七八九十百]+)"
+CHINESE = r"[一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万亿]*"
+#: 几分之几 (三分之二), 百分之 / 千分之 / 万分之 (百分之二十, 千分之五): the whole in group 1, the part in group 2.
+_WHOLE = rf"({ARABIC}|[一二两三四五六七八九十百千万]+)"
+_PART = rf"({ARABIC}|[零〇一二两三四五六七八九十百]+)"
+PARTS = rf"{_WHOLE}分之{_PART}"
 #: Non-terminating fractions (三分之二) are rounded to this many decimal places: 0.6667.
 FRACTION_PLACES = 4
 
@@ -104,7 +106,7 @@ def value(written: str) -> Decimal:
         ValueError: no number in ``written``.
     """
     text = normalise(written)
-    parts = re.search(rf"({ARABIC}|[零〇一二两三四五六七八九十百千]+)分之({ARABIC}|[零〇一二两三四五六七八九十百]+)", text)
+    parts = re.search(PARTS, text)
     if parts:
         return _fraction(Fraction(_number(parts.group(2))) / Fraction(_number(parts.group(1))))
     per_cent = re.search(rf"({ARABIC})\s*%", text)
@@ -159,7 +161,7 @@ _WITHIN = (rf"(?:(?P<from>{_MONTH})月?(?:至|到|-|—|–|~)(?:(?P<to_year>(?:
            rf"|{_QUARTER}|{_HALF}|(?P<month>{_MONTH})月(?:(?P<day>{_DAY})日)?)")
 #: A time expression: 截至2020年, 2011年前, 今年7月, 2015年1月至8月, 2023年一季度, 2015-10-19, 截至目前 …
 TIME = re.compile(
-    rf"(?P<asof>截至|截止到?)?(?:{_YEAR}{_WITHIN}?(?P<bound>前|以前|之前|以来|底|末|初)?"
+    rf"(?P<asof>截至|截止到?)?(?:{_YEAR}{_WITHIN}?(?P<bound>以前|之前|以来|前|起|底|末|初)?"
     rf"|(?P<iso>(?:18|19|20)\d{{2}}-(?:1[0-2]|0[1-9])(?:-(?:3[01]|[12]\d|0[1-9]))?)"
     rf"|(?P<now>目前为止|目前|如今|现有|当前|现在|迄今))"
 )
@@ -216,7 +218,7 @@ def reference_time(written: str, year: str | None) -> TimeReading:
         base = str(int(year) - shift)
     else:
         base = parts["year"]
-    if parts["bound"] == "以来":  # a total since then: its time is the source's own
+    if parts["bound"] in ("以来", "起"):  # a total since then (2011年以来, 自2012年起): the source's own time
         if year is None:
             raise ValueError(f"{written!r} runs up to the source's time, and the source's year is not known")
         return TimeReading(value=year, assumed=True, as_written=written)

@@ -427,3 +427,22 @@ def build_summary(done, version: str) -> str:
     if done.written:
         lines += ["", table(["文件 / file", "三元组 / triples"], [(str(w.path), str(w.triples)) for w in done.written])]
     return "\n".join(lines)
+
+
+def extract_proposed(proposal, output) -> str:
+    """What ``towncase extract`` says after writing a review sheet."""
+    suggested = sum(c.indicator is not None for c in proposal.candidates)
+    return (f"{len(proposal.candidates)} 个候选观测 / candidate observations ({suggested} with a suggested "
+            f"indicator) → {output}\n"
+            f"review each row (decision: accept, fix or reject), then: towncase extract --apply {output}")
+
+
+def extract_applied(done) -> str:
+    """What ``towncase extract --apply`` says: how many rows went where."""
+    lines = [f"applied {done.applied} · already in the case {done.already} · rejected {done.rejected} · "
+             f"undecided {done.undecided}"]
+    if done.written:
+        lines.append(f"→ {done.written} (check it: towncase validate)")
+    else:
+        lines.append("nothing written")
+    return "\n".join(lines)
