@@ -24,7 +24,7 @@ from towncase.labels import bilingual, curie
 from towncase.namespaces import PREFIXES, TC
 
 FIXTURE = ROOT / "tests" / "fixtures" / "extract" / "excerpt-2022"
-EXTRACTION_FIXTURE = ROOT / "tests" / "fixtures" / "extract" / "extraction-2015"
+EXTRACTION_SOURCE = ROOT / "tests" / "fixtures" / "extract" / "datang-s1.txt"  # block S1 of shared/sources/datang.txt
 ARTICLE_CASE = "diankou-2022"
 UNIT = {name: URIRef(PREFIXES["unit"] + name) for name in ("NUM", "CCY_CNY", "FRACTION", "UNITLESS", "KiloM2", "YR")}
 INDICATOR = PREFIXES["indicator"]
@@ -321,12 +321,14 @@ def test_round_trip_extract_review_apply_validates(tmp_path, case_folder):
     assert not (written.parent / "observations-extracted-2.ttl").exists()
 
 
-def test_round_trip_from_a_fact_extraction_block(tmp_path):
-    """A block of a fact extraction stands for its publication: rows carry the block's source, its year,
-    and a period's start."""
+def test_round_trip_from_new_case_with_a_fact_extraction_block(tmp_path):
+    """The way a person starts: new-case with a fact extraction, then extract. A block stands for its
+    publication: rows carry the block's source, its year, and a period's start."""
     towns = tmp_path / "towns"
-    shutil.copytree(EXTRACTION_FIXTURE, towns / EXTRACTION_FIXTURE.name)
-    source = towns / EXTRACTION_FIXTURE.name / "sources" / "datang-s1.txt"
+    created = run("new-case", "extraction-2015", "--name-zh", "大唐街道", "--name-en", "Datang", "--code", "330681005",
+                  "--source", str(EXTRACTION_SOURCE), "--data", str(towns))
+    assert created.exit_code == 0, created.output
+    source = towns / "extraction-2015" / "sources" / EXTRACTION_SOURCE.name
     sheet = tmp_path / "review.tsv"
     assert run("extract", str(source), "--data", str(towns), "--no-shipped", "-o", str(sheet)).exit_code == 0
     rows = extract.read_sheet(sheet)
@@ -338,7 +340,7 @@ def test_round_trip_from_a_fact_extraction_block(tmp_path):
     data = load.corpus([towns], shipped=False, env=False)
     checked = validate.check(data)
     assert checked.conforms, [f"{f.focus} {f.message}" for f in checked.by_severity("Violation")]
-    graph = load.case(EXTRACTION_FIXTURE.name, data)
+    graph = load.case("extraction-2015", data)
     output = next(o for o in graph.subjects(RDF.type, TC.Observation)
                   if str(graph.value(o, TC.valueAsWritten)) == "288.2亿元")
     assert (str(graph.value(output, TC.referenceTime)), str(graph.value(output, TC.startDate))) == ("2015-08", "2015-01")
