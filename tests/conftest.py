@@ -12,7 +12,9 @@ from towncase import load, reason, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-SHARED = ROOT.parent / "shared"
+#: The project's shared material (source texts, standards), beside the checkout: ../shared, or higher up
+#: for a checkout in a sub-folder (a git worktree). Tests that need it skip, saying so, where it is absent.
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "sources").is_dir()), ROOT.parent / "shared")
 
 
 def pytest_addoption(parser):
