@@ -399,3 +399,26 @@ def test_every_column_is_documented_in_the_help_and_the_readme():
     for column in extract.COLUMNS:
         assert re.search(rf"(^|[ ,]){re.escape(column)}([ ,]|$)", section, re.M), f"--help does not explain {column}"
         assert f"`{column}`" in readme, f"README.md does not explain {column}"
+
+
+
+def test_a_note_asking_for_the_time_is_dropped_once_the_reviewer_gives_one(tmp_path):
+    """A row proposed without a time carries a note asking for one; applied with the time the reviewer
+    gave, the observation must not keep a note saying its time is unknown."""
+    towns = tmp_path / "towns"
+    article = tmp_path / "undated.txt"
+    article.write_text("大唐街道如今有企业6500多家。\n", encoding="utf-8")
+    assert run("new-case", "undated-2019", "--name-zh", "大唐街道", "--name-en", "Datang", "--code", "330681005",
+               "--source", str(article), "--data", str(towns)).exit_code == 0
+    sheet = tmp_path / "review.tsv"
+    assert run("extract", str(towns / "undated-2019" / "sources" / "undated.txt"), "--case", "undated-2019",
+               "--data", str(towns), "--no-shipped", "-o", str(sheet)).exit_code == 0
+    assert extract.FILL_IN in sheet.read_text(encoding="utf-8-sig")
+    review(sheet, {"6500多家": {"decision": "accept", "indicator": "indicator:enterprises",
+                                "subject": "place:shaoxing-zhuji-datang", "time": "2019", "time_assumed": "true"}})
+    result = run("extract", "--apply", str(sheet), "--data", str(towns), "--no-shipped")
+    assert result.exit_code == 0, result.output
+    graph = load.case("undated-2019", load.corpus([towns], shipped=False, env=False))
+    (observation,) = graph.subjects(RDF.type, TC.Observation)
+    notes = [str(n) for n in graph.objects(observation, URIRef(PREFIXES["skos"] + "editorialNote"))]
+    assert not [n for n in notes if "fill in" in n or "请填写" in n], notes

@@ -383,6 +383,11 @@ def _indicator(text: str, passage: Passage, start: int, end: int, unit: URIRef, 
     return same_unit[0] if len(same_unit) == 1 else None
 
 
+#: Ends a time note that asks the reviewer for the time: an instruction, dropped once the row is applied
+#: (a row is applied only with a time).
+FILL_IN = "fill in the time"
+
+
 def _time(text: str, passage: Passage, start: int, setting: Setting) -> tuple[TimeReading | None, str]:
     """The time of a number: the last time expression before it in its sentence or line, else the
     source's own time (assumed); with a note ``zh | en`` where the reading needs saying."""
@@ -393,13 +398,14 @@ def _time(text: str, passage: Passage, start: int, setting: Setting) -> tuple[Ti
     before = [m for m in quantities.TIME.finditer(text, passage.start, start)]
     if not before:
         if year is None:
-            return None, f"原文未给时间,{own}未知:请填写时间 | the text gives no time and {own_en} is unknown: fill in the time"
+            return None, f"原文未给时间,{own}未知:请填写时间 | the text gives no time and {own_en} is unknown: {FILL_IN}"
         return quantities.source_time(year), ""
     written = before[-1].group(0)
     try:
         time = quantities.reference_time(written, year)
     except ValueError:
-        return None, f"“{written}”须按{own}读,而{own}未知:请填写时间 | “{written}” is read with {own_en}, which is unknown: fill in the time"
+        return None, (f"“{written}”须按{own}读,而{own}未知:请填写时间 | “{written}” is read with {own_en}, "
+                      f"which is unknown: {FILL_IN}")
     if time.relative:
         return time, f"“{written}”按{own}{year}年读 | “{written}” read with {own_en}, {year}"
     if time.start:
@@ -824,6 +830,8 @@ def _describe(graph: Graph, observation: URIRef, apart: str, row: ReviewRow, sub
         graph.add((observation, TC.dateAsWritten, Literal(row["time_as_written"], lang="zh-Hans")))
     graph.add((observation, TC.evidence, quote))
     for note in (row["time_note"], row["notes"]):
+        if note.endswith(FILL_IN):
+            continue  # it asked the reviewer for the time, who gave one
         for text, language in _note(note):
             graph.add((observation, SKOS.editorialNote, Literal(text, lang=language)))
 
