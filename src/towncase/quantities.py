@@ -46,6 +46,8 @@ _PART = rf"({ARABIC}|[零〇一二两三四五六七八九十百]+)"
 PARTS = rf"{_WHOLE}分之{_PART}"
 #: Non-terminating fractions (三分之二) are rounded to this many decimal places: 0.6667.
 FRACTION_PLACES = 4
+#: Areas are normalised to km² (unit:KiloM2): 平方米 (m²) is divided by this; 平方公里 and 平方千米 stay.
+SQUARE_METRES_PER_KM2 = Decimal(10) ** 6
 
 _FULL_WIDTH = str.maketrans("0123456789.%,:", "0123456789.%,:")
 
@@ -100,7 +102,8 @@ def value(written: str) -> Decimal:
 
     Shares are fractions (``45%`` → 0.45, ``千分之五`` → 0.005, ``三成`` → 0.3, ``三分之二`` → 0.6667, rounded to
     :data:`FRACTION_PLACES` places when it does not terminate); ``1.59∶1`` → 1.59; ``3倍`` → 3; ``万``/``亿``
-    multiply (``3.2万`` → 32000, ``超千万元`` → 10000000); ``一毛钱`` → 0.1 (yuan).
+    multiply (``3.2万`` → 32000, ``超千万元`` → 10000000); ``一毛钱`` → 0.1 (yuan); areas in km², so
+    ``2.5万平方米`` → 0.025.
 
     Raises:
         ValueError: no number in ``written``.
@@ -127,7 +130,10 @@ def value(written: str) -> Decimal:
     match = re.search(rf"({ARABIC}|{CHINESE})(?:多|余)?(万亿|千万|百万|亿|万)?", text)
     if not match:
         raise ValueError(f"no number in {written!r}")
-    return _number(match.group(1)) * MULTIPLIERS.get(match.group(2) or "", Decimal(1))
+    amount = _number(match.group(1)) * MULTIPLIERS.get(match.group(2) or "", Decimal(1))
+    if "平方米" in text:  # 2.5万平方米 → 0.025 km²
+        return amount / SQUARE_METRES_PER_KM2
+    return amount
 
 
 def _number(text: str) -> Decimal:
