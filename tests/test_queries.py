@@ -711,10 +711,16 @@ def test_lang_falls_back_to_the_other_language(dataset):
     assert labels[PREFIXES["place"] + "zhejiang"] == Literal("Zhejiang Province", lang="en")
 
 
-def test_ad_hoc_expression_with_canonical_prefixes(cli):
+def test_ad_hoc_expression_with_canonical_prefixes(cli, dataset):
+    """tc: resolves without a PREFIX line: the towns found are the dataset's tc:Town resources (counted
+    here by rdflib directly, so a case that adds a town does not break the test)."""
     result = cli("query", "-e", "SELECT ?town WHERE { ?town a tc:Town }", "--format", "csv")
     assert result.exit_code == 0
-    assert result.output.splitlines() == ["town", PREFIXES["place"] + "shaoxing-zhuji-diankou"]
+    header, *towns = result.output.splitlines()
+    assert header == "town"
+    expected = {str(s) for s, _, _, _ in dataset.quads((None, RDF.type, TC.Town, None))}
+    assert PREFIXES["place"] + "shaoxing-zhuji-diankou" in expected
+    assert sorted(towns) == sorted(expected)
 
 
 def test_ad_hoc_query_binds_undeclared_parameters_by_their_form(cli):
@@ -724,13 +730,18 @@ def test_ad_hoc_query_binds_undeclared_parameters_by_their_form(cli):
     assert result.output.splitlines()[1] == "Diankou,en"
 
 
-def test_query_file_with_its_own_header(cli, tmp_path):
+def test_query_file_with_its_own_header(cli, tmp_path, dataset):
+    """The file's own header declares the parameter and its default; the count is checked against the
+    observations of that indicator counted by rdflib directly (any case may add some)."""
     path = tmp_path / "mine.rq"
     path.write_text("#+ summary: count observations of one indicator\n"
                     "#+ params:\n#+   indicator: {type: iri, default: 'indicator:land-area'}\n"
                     "PREFIX tc: <https://w3id.org/towncase/ontology#>\n"
                     "SELECT (COUNT(?o) AS ?n) WHERE { ?o tc:indicator ?indicator }\n", encoding="utf-8")
-    assert cli("query", "--file", str(path), "--format", "csv").output.splitlines() == ["n", "2"]
+    land_area = URIRef(PREFIXES["indicator"] + "land-area")
+    expected = len({s for s, _, _, _ in dataset.quads((None, TC.indicator, land_area, None))})
+    assert expected > 0
+    assert cli("query", "--file", str(path), "--format", "csv").output.splitlines() == ["n", str(expected)]
     missing = cli("query", "--file", str(tmp_path / "nope.rq"))
     assert missing.exit_code == 2 and "nope.rq" in missing.output
 
@@ -762,7 +773,7 @@ def test_inference_option(cli):
     assert set(asserted) < set(inferred), "no superclass appeared with --inference rdfs"
     assert all(inferred[cls] >= n for cls, n in asserted.items())
     assert inferred[str(TC.QualitativeOutcome)] > asserted[str(TC.QualitativeOutcome)]  # its subclasses' instances
-    assert str(TC.Organization) not in asserted and inferred[str(TC.Organization)] > 0
+    assert str(TC.Agent) not in asserted and inferred[str(TC.Agent)] > 0  # abstract: never asserted alone
 
 
 def test_queries_lists_the_catalogue_in_both_languages(cli):
