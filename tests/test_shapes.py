@@ -1,7 +1,10 @@
 """The SHACL shapes: well-formed (SHACL-for-SHACL), named, explained, and doing what they say.
 
 Fixtures live in ``tests/fixtures/shapes/{valid,invalid}/``, one small Turtle file per case; adding a
-file adds a test. Each file starts with comment lines:
+file adds a test. A fixture holds only the triples it is about: it declares no prefixes (the
+canonical ones of :data:`towncase.namespaces.PREFIXES` are used) and it is merged with
+``tests/fixtures/shapes/base.ttl`` (a source, a quote and the hierarchy China → Diankou, which the
+fixture may refer to and never repeats). Each file starts with comment lines:
 
 ``# expect: <shape> <path> <severity>``
     a finding that must be in the report: the shape IRI as ``shape:…`` (sh:sourceShape), the
@@ -15,15 +18,14 @@ file adds a test. Each file starts with comment lines:
     plus every regime its ``expect[…]`` lines name. RDFS costs ~0.2 s a run, so it is asked for
     where it matters: the issue's cases, class membership, ranges.
 
-A valid fixture must have no Violation under any regime it runs, and no Warning on a node it
-describes (other than those it allows with ``# allow: <shape>``). An invalid fixture whose
+A valid fixture must have no Violation under any regime it runs, and no Warning on a node it or the
+base describes (other than those it allows with ``# allow: <shape>``). An invalid fixture whose
 expectations are all Warnings must still conform: a recommendation never breaks the data.
 
 Each fixture is merged with the part of the shared concept schemes (:func:`towncase.load.concepts`)
 it refers to: the concepts it names, with their schemes. The shapes only look one hop into a
 concept (its type and scheme), and the full schemes are checked by the shipped-data test, so this
-keeps each run small: the whole module runs in well under a minute.
-"""
+keeps each run small: the whole module runs in well under a minute."""
 
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ from towncase.namespaces import PREFIXES, TC, bind_prefixes
 
 SHAPE = PREFIXES["shape"]
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
+BASE = FIXTURES / "base.ttl"
 VALID = sorted((FIXTURES / "valid").glob("*.ttl"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
 MAIN = ROOT / "shapes" / "towncase.shapes.ttl"
@@ -146,9 +149,21 @@ def with_concepts(data: Graph) -> Graph:
     return graph
 
 
+# Every prefix directive on one line, joined to the file's first line: line numbers in a parse
+# error stay those of the file.
+PREFIX_LINE = "".join(f"@prefix {prefix}: <{namespace}> . " for prefix, namespace in PREFIXES.items())
+
+
+@lru_cache(maxsize=None)
+def own_data(path: Path) -> Graph:
+    """The triples a fixture file itself holds, read with the canonical prefixes."""
+    return Graph().parse(data=PREFIX_LINE + path.read_text(encoding="utf-8"), format="turtle")
+
+
 @lru_cache(maxsize=None)
 def fixture_data(path: Path) -> Graph:
-    return load.parse_file(path)
+    """A fixture's triples merged with the shared base."""
+    return own_data(BASE) + own_data(path)
 
 
 def run(path: Path, regime: str) -> validate.ValidationResult:
@@ -203,6 +218,23 @@ def test_there_are_fixtures():
         assert not unrun, f"{path.name} expects something under {unrun} but does not run it"
     for path in VALID:
         assert not fixture(path).expects, f"{path.name}: a valid fixture expects nothing (use '# allow:')"
+
+
+@pytest.mark.parametrize("path", [BASE, *VALID, *INVALID], ids=lambda p: p.name)
+def test_fixture_shows_only_what_it_tests(path):
+    """No prefix block (the canonical prefixes are used) and no triple of the base repeated."""
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(@prefix|PREFIX)\b", text, re.MULTILINE | re.IGNORECASE), \
+        f"{path.name} declares prefixes: drop them, the canonical ones of towncase.namespaces are used"
+    if path != BASE:
+        repeated = set(own_data(path)) & set(own_data(BASE))
+        assert not repeated, f"{path.name} repeats {len(repeated)} triple(s) of base.ttl: drop them"
+
+
+def test_the_base_is_valid_and_draws_no_warning():
+    for regime in REGIMES:
+        result = validate.validate(with_concepts(own_data(BASE)), inference=regime)
+        assert not result.findings, f"base.ttl ({regime}):\n{describe(result)}"
 
 
 @pytest.mark.parametrize(("path", "regime"), params(VALID))
