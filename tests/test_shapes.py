@@ -40,11 +40,11 @@ from pyshacl.entrypoints import meta_validate
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import SKOS
+from rdflib.namespace import SKOS, XSD
 
 from artefacts import ROOT
-from towncase import load, resources, validate
-from towncase.namespaces import PREFIXES, TC, bind_prefixes
+from towncase import load, reason, resources, validate
+from towncase.namespaces import PREFIXES, TC, bind_prefixes, bound_copy
 
 SHAPE = PREFIXES["shape"]
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
@@ -156,8 +156,9 @@ PREFIX_LINE = "".join(f"@prefix {prefix}: <{namespace}> . " for prefix, namespac
 
 @lru_cache(maxsize=None)
 def own_data(path: Path) -> Graph:
-    """The triples a fixture file itself holds, read with the canonical prefixes."""
-    return Graph().parse(data=PREFIX_LINE + path.read_text(encoding="utf-8"), format="turtle")
+    """The triples a fixture file itself holds, read with the canonical prefixes, literals as written."""
+    with load.literals_as_written():
+        return Graph().parse(data=PREFIX_LINE + path.read_text(encoding="utf-8"), format="turtle")
 
 
 @lru_cache(maxsize=None)
@@ -523,3 +524,94 @@ def test_shipped_data_conforms_to_the_shapes(shipped_data, inference):
     result = validate.validate(shipped_data, inference=inference)
     assert result.conforms, "the shipped data has violations:\n" + describe(
         validate.ValidationResult(result.conforms, result.graph, result.text, tuple(result.by_severity("Violation"))))
+
+
+# ---------------------------------------------------------------------------------------------
+# every literal well-formed for its datatype
+# ---------------------------------------------------------------------------------------------
+
+# One lexical form per datatype that is NOT in the datatype's lexical space, though close to it.
+# Plain and language-tagged strings have no such form (every string is in their lexical space).
+ILL_FORMED = {
+    XSD.gYear: "20x2",
+    XSD.gYearMonth: "2022-13",
+    XSD.date: "2022-02-30",
+    XSD.integer: "1_000",
+    XSD.decimal: "2.5e10",
+    XSD.boolean: "yes",
+}
+STRING_TYPES = {None, XSD.string, RDF.langString}
+
+
+def test_every_typed_literal_of_the_shipped_data_is_checked_for_its_lexical_form(shipped_data):
+    """For every property and datatype of the shipped data's literals, one literal is replaced by an
+    ill-formed one of the same datatype (all in one copy, each on a subject of its own): each must
+    give a Violation naming that subject, property and value."""
+    corrupted = bound_copy(shipped_data)
+    planted, subjects = [], set()
+    pairs = sorted({(p, o.datatype) for _, p, o in shipped_data
+                    if isinstance(o, Literal) and o.datatype not in STRING_TYPES})
+    assert pairs, "the shipped data has no typed literal"
+    for predicate, datatype in pairs:
+        assert datatype in ILL_FORMED, \
+            f"the data uses {curie(datatype)} (on {curie(predicate)}): add an ill-formed example here and a literal helper shape"
+        s, o = min((s, o) for s, o in shipped_data.subject_objects(predicate)
+                   if isinstance(o, Literal) and o.datatype == datatype and s not in subjects)
+        bad = Literal(ILL_FORMED[datatype], datatype=datatype, normalize=False)
+        corrupted.remove((s, predicate, o))
+        corrupted.add((s, predicate, bad))
+        planted.append((s, predicate, bad))
+        subjects.add(s)
+    result = validate.validate(corrupted)
+    violations = {(f.focus, f.path, f.value) for f in result.by_severity("Violation")}
+    missed = [f"{curie(s)} {curie(p)} {o.n3()}" for s, p, o in planted if (s, p, o) not in violations]
+    assert not missed, "ill-formed literals that no shape rejects:\n  " + "\n  ".join(missed)
+
+
+def test_every_literal_helper_pairs_datatype_and_lexical_pattern():
+    """The helpers the value shapes use for typed literals check the lexical form, not only the IRI."""
+    shapes = shapes_file(MAIN)
+    for datatype in ILL_FORMED:
+        helpers = [s for s in shapes.subjects(SH.datatype, datatype) if not (s, SH.path, None) in shapes]
+        assert helpers, f"no literal helper shape for {curie(datatype)}"
+        for helper in helpers:
+            assert (helper, SH.pattern, None) in shapes, f"{curie(helper)} checks {curie(datatype)} without sh:pattern"
+
+
+def test_no_shape_compares_values():
+    """pySHACL's sh:minInclusive & co. raise on "NaN"^^xsd:decimal instead of reporting it, which would
+    turn an ill-formed value into a crash; bounds are written as patterns instead."""
+    comparisons = (SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive)
+    for path in (MAIN, RECOMMENDED):
+        used = [(curie(s), curie(p)) for p in comparisons for s in shapes_file(path).subjects(p, None)]
+        assert not used, f"{path.name}: {used}"
+
+
+def test_a_file_reaches_validation_with_its_literals_as_written(tmp_path):
+    """load keeps lexical forms: rdflib alone would have read "1_000"^^xsd:integer as "1000"."""
+    data = tmp_path / "case.ttl"
+    data.write_text(PREFIX_LINE + '\nplace:x tc:date "2022-07-15T09:30:00"^^xsd:date .\n', encoding="utf-8")
+    assert str(next(load.parse_file(data).objects(None, TC.date))) == "2022-07-15T09:30:00"
+    result = validate.validate_files([data])
+    assert ("Violation", TC.date) in {(f.severity, f.path) for f in result.findings}
+
+
+def test_literal_verdicts_do_not_depend_on_an_owl_rl_closure_having_run():
+    """owlrl replaces rdflib's lexical converters for the whole process the first time it computes a
+    closure, and its converters are stricter (no time zone on a year, no year 0000 …), which pySHACL's
+    sh:datatype then follows: the helpers accept only what both read alike. Placed last: the switch
+    cannot be undone (the full suite flips it early anyway, in its OWL RL fixture)."""
+    paths = [FIXTURES / "valid" / "literals-well-formed.ttl", *sorted((FIXTURES / "invalid").glob("literal-*.ttl"))]
+
+    def verdicts():
+        out = {}
+        for path in paths:
+            own_data.cache_clear()
+            fixture_data.cache_clear()                 # literals are judged when they are made
+            out[path.name] = validate.validate(with_concepts(fixture_data(path))).conforms
+        return out
+
+    before = verdicts()
+    reason.infer(Graph(), "owlrl", Graph())
+    assert verdicts() == before
+    assert before[paths[0].name] and not any(before[p.name] for p in paths[1:])

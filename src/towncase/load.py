@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 from xml.sax import SAXParseException
 
+import rdflib
 from rdflib import OWL, RDF, Dataset, Graph, Node, URIRef
 
 from . import inputs, offline, resources
@@ -71,7 +73,7 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
         _check_jsonld(text, path)
     parsed = Dataset() if fmt in QUAD_FORMATS else bind_prefixes(Graph())
     try:
-        with offline.guard(f"parsing {path}"):
+        with offline.guard(f"parsing {path}"), literals_as_written():
             parsed.parse(data=text, format=fmt, publicID=inputs.RELATIVE_BASE)
     except TowncaseError:
         raise
@@ -94,6 +96,25 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
     for triple in (t for g in parsed.graphs() for t in g) if isinstance(parsed, Dataset) else parsed:
         graph.add(check(triple))
     return graph
+
+
+@contextmanager
+def literals_as_written() -> Iterator[None]:
+    """While parsing in this context, every literal keeps the lexical form its file gives it.
+
+    By default rdflib rewrites the lexical form of a literal it can read as a Python value, before
+    anything can check it: " 5" and "1_000"^^xsd:integer become "5" and "1000", "1e3"^^xsd:decimal
+    becomes "1000", "2022-07-01T10:00"^^xsd:date loses its time, "2022-07-01+08:00"^^xsd:date its
+    time zone, and "yes"^^xsd:boolean becomes "false". Validation must see what the author wrote (the
+    shapes reject ill-formed literals), and exports must not change it. rdflib offers this only as a
+    process-wide switch, so it is set for the parse and restored afterwards.
+    """
+    saved = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = saved
 
 
 def _check_jsonld(text: str, path: Path) -> None:
