@@ -455,12 +455,14 @@ CLASS_LISTS = {
     "AgentClasses": lambda o: subclasses(o, TC.Agent),
     "SpecificAgentClasses": lambda o: subclasses(o, TC.Agent) - {TC.Agent},
     "OutcomeClasses": lambda o: subclasses(o, TC.Outcome),
+    "QualitativeOutcomeClasses": lambda o: subclasses(o, TC.QualitativeOutcome),
     "SpecificOutcomeClasses": lambda o: subclasses(o, TC.Outcome) - {TC.Outcome},
     "SourceDocumentClasses": lambda o: subclasses(o, TC.SourceDocument),
     "SubjectClasses": lambda o: subclasses(o, TC.Place) | subclasses(o, TC.Agent) | {TC.PopulationGroup, TC.Programme},
     "SpecificPlaceClasses": lambda o: subclasses(o, TC.Place) - {TC.Place, TC.AdministrativeArea},
     "CountyLevelClasses": lambda o: subclasses(o, TC.CountyLevelDivision),
     "TownshipLevelClasses": lambda o: subclasses(o, TC.TownshipLevelDivision),
+    "TowncaseClasses": tc_classes,
 }
 
 
@@ -594,6 +596,99 @@ def test_a_file_reaches_validation_with_its_literals_as_written(tmp_path):
     assert str(next(load.parse_file(data).objects(None, TC.date))) == "2022-07-15T09:30:00"
     result = validate.validate_files([data])
     assert ("Violation", TC.date) in {(f.severity, f.path) for f in result.findings}
+
+
+# ---------------------------------------------------------------------------------------------
+# no resource escapes the shapes by losing its rdf:type
+# ---------------------------------------------------------------------------------------------
+
+MINTED = PREFIXES["place"].rsplit("place/", 1)[0]           # https://w3id.org/towncase/id/
+TYPED_SHAPE = URIRef(SHAPE + "TypedResource")
+
+# Properties the shapes give a class although the ontology gives them no rdfs:domain (the ontology's
+# domains are the rest): a qualitative outcome's statement, and the SKOS properties of concepts and
+# schemes (SKOS is not loaded; in towncase only concepts are in schemes).
+SHAPE_DOMAINS = {
+    TC.statement: TC.QualitativeOutcome,
+    SKOS.inScheme: SKOS.Concept,
+    SKOS.topConceptOf: SKOS.Concept,
+    SKOS.broader: SKOS.Concept,
+    SKOS.hasTopConcept: SKOS.ConceptScheme,
+}
+
+
+def class_specific(ontology: Graph) -> dict[URIRef, URIRef]:
+    """Property → the class whose instances alone may have it."""
+    return {**dict(ontology.subject_objects(RDFS.domain)), **SHAPE_DOMAINS}
+
+
+def with_subclasses(ontology: Graph, cls: URIRef) -> set[URIRef]:
+    return subclasses(ontology, cls) | {cls}
+
+
+def type_check(graph: Graph, shape) -> set[URIRef] | None:
+    """The classes a property shape on rdf:type accepts (sh:hasValue, or a qualified sh:in list), else None."""
+    if (shape, SH.path, RDF.type) not in graph:
+        return None
+    value = graph.value(shape, SH.hasValue)
+    if value is not None:
+        return {value}
+    qualified = graph.value(shape, SH.qualifiedValueShape)
+    if qualified is not None and graph.value(shape, SH.qualifiedMinCount) is not None:
+        return set(Collection(graph, graph.value(qualified, SH["in"])))
+    return None
+
+
+def test_class_specific_properties_bring_every_shape_of_their_class(ontology):
+    """A resource that has tc:indicator is an observation, typed or not: every violation shape that
+    targets a property's class also targets the property's subjects."""
+    main = shapes_file(MAIN)
+    for prop, cls in sorted(class_specific(ontology).items()):
+        shapes = set(main.subjects(SH.targetClass, cls))
+        assert shapes, f"no violation shape targets {curie(cls)}, the class of {curie(prop)}"
+        for shape in sorted(shapes):
+            assert (shape, SH.targetSubjectsOf, prop) in main, \
+                f"{curie(shape)} targets {curie(cls)} but not the subjects of {curie(prop)}"
+
+
+def test_class_specific_properties_check_the_type_of_their_subjects(ontology):
+    """…and one of those shapes says the subject must be of that class (or a subclass)."""
+    main = shapes_file(MAIN)
+    for prop, cls in sorted(class_specific(ontology).items()):
+        accepted = [type_check(main, ps) for shape in main.subjects(SH.targetSubjectsOf, prop)
+                    for ps in main.objects(shape, SH.property)]
+        assert any(classes and classes <= with_subclasses(ontology, cls) for classes in accepted), \
+            f"no shape checks that a subject of {curie(prop)} is a {curie(cls)}"
+
+
+def test_every_property_makes_an_untyped_subject_a_violation(ontology, shipped_data):
+    """Every property of the ontology, and every one the shipped data uses on a minted resource, is
+    either class-specific or a target of shape:TypedResource (not both: the lists stay apart)."""
+    main = shapes_file(MAIN)
+    specific = set(class_specific(ontology))
+    generic = set(main.objects(TYPED_SHAPE, SH.targetSubjectsOf))
+    assert not specific & generic, f"both class-specific and generic: {sorted(map(curie, specific & generic))}"
+    declared = {p for t in (OWL.ObjectProperty, OWL.DatatypeProperty) for p in ontology.subjects(RDF.type, t)}
+    used = {p for s, p in shipped_data.subject_predicates() if str(s).startswith(MINTED)} - {RDF.type}
+    missing = (declared | used) - specific - generic
+    assert not missing, f"no shape sees an untyped subject of {sorted(map(curie, missing))}"
+
+
+def test_removing_the_type_of_a_resource_of_any_class_is_a_violation_naming_it(shipped_data):
+    """For every class of the shipped data (cases and concept schemes), one resource of that class loses
+    every rdf:type (all in one copy, a different resource per class): each must be the focus of a
+    Violation on its rdf:type."""
+    stripped = bound_copy(shipped_data)
+    chosen = {}
+    for cls in sorted(set(shipped_data.objects(None, RDF.type))):
+        resource = min(set(shipped_data.subjects(RDF.type, cls)) - set(chosen.values()))
+        chosen[cls] = resource
+        stripped.remove((resource, RDF.type, None))
+    assert TC.Observation in chosen and SKOS.Concept in chosen
+    result = validate.validate(stripped)
+    named = {f.focus for f in result.by_severity("Violation") if f.path == RDF.type}
+    escaped = [f"{curie(cls)}: {curie(r)}" for cls, r in chosen.items() if r not in named]
+    assert not escaped, "untyped resources no violation names:\n  " + "\n  ".join(escaped)
 
 
 def test_literal_verdicts_do_not_depend_on_an_owl_rl_closure_having_run():
