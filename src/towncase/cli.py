@@ -441,3 +441,52 @@ def new_case(slug: str, name_zh: str, name_en: str, code: str | None, parent: st
     for path in done.files:
         click.echo(f"  {path}")
     click.echo(f"next: read {done.folder / 'CHECKLIST.md'}, then: towncase validate --data {data_dir}")
+
+
+# --- publish: the dataset into a triple store (Graph Store HTTP Protocol) -------------------------
+from . import publish as publish_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
+from .errors import EndpointError  # noqa: E402
+
+EXIT_STORE = 3
+
+
+@main.command()
+@click.option("--endpoint", required=True, metavar="URL", help="The store's SPARQL query URL (checks the upload).")
+@click.option("--graph-store", metavar="URL", default=None,
+              help="The store's Graph Store Protocol URL; default: the endpoint URL.")
+@click.option("--user", default=None, help="User name for the store (HTTP Basic or Digest).")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A file whose first line is the password (never give a password on the command line).")
+@_errors_to_exit
+def publish(endpoint: str, graph_store: str | None, user: str | None, password_file: Path | None) -> None:
+    """Upload the dataset to a triple store, replacing each of its named graphs, and check it.
+
+    One named graph per case, the ontology and the concept schemes (and reference data or links
+    where the dataset has them) are each replaced with PUT (SPARQL 1.1 Graph Store HTTP Protocol);
+    then a SPARQL query at --endpoint checks the store holds every triple. Other graphs of the
+    store are left alone. Exit 3 when the store is down, refuses the login or fails the check.
+
+    \b
+    Examples:
+      towncase publish --endpoint http://localhost:7878/query --graph-store http://localhost:7878/store
+      towncase publish --endpoint http://localhost:8890/sparql \\
+          --graph-store http://localhost:8890/sparql-graph-crud-auth --user dba --password-file dba.txt
+    """
+    password = _password(password_file) if password_file else None
+    if password is not None and user is None:
+        raise click.UsageError("--password-file needs --user")
+    store = publish_stage.Endpoint(endpoint, graph_store, user, password)
+    try:
+        done = publish_stage.publish(load.dataset(), store, progress=_progress)
+    except EndpointError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_STORE)
+    click.echo(render.published(done, store.store_url))
+
+
+def _password(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise click.UsageError(f"cannot read the password file {path}: {err}") from err
+    return lines[0] if lines else ""

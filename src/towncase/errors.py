@@ -106,3 +106,6 @@ def engine_errors(engine: str) -> Iterator[None]:
         raise EngineError(f"{engine} failed: {type(err).__name__}: {err}",
                           hint="run again with --debug for the traceback; if the input is valid, "
                                "this is a bug to report") from err
+
+class EndpointError(TowncaseError):
+    """A triple store is down, unknown, refuses the login, or answers with an error."""

@@ -446,3 +446,9 @@ def extract_applied(done) -> str:
     else:
         lines.append("nothing written")
     return "\n".join(lines)
+
+def published(done, store_url: str) -> str:
+    """What ``towncase publish`` replaced in a store, checked: each named graph and its triples."""
+    rows = [(str(p.graph), str(p.triples)) for p in done]
+    return "\n".join([f"已发布 / published to {store_url} (已核对 / checked):",
+                      table(["命名图 / named graph", "三元组 / triples"], rows, max_width=200)])
