@@ -457,12 +457,14 @@ EXIT_STORE = 3
 @click.option("--user", default=None, help="User name for the store (HTTP Basic or Digest).")
 @click.option("--password-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A file whose first line is the password (never give a password on the command line).")
+@_data_options
 @_errors_to_exit
-def publish(endpoint: str, graph_store: str | None, user: str | None, password_file: Path | None) -> None:
+def publish(endpoint: str, graph_store: str | None, user: str | None, password_file: Path | None,
+            data: load.Corpus) -> None:
     """Upload the dataset to a triple store, replacing each of its named graphs, and check it.
 
-    One named graph per case, the ontology and the concept schemes (and reference data or links
-    where the dataset has them) are each replaced with PUT (SPARQL 1.1 Graph Store HTTP Protocol);
+    One named graph per case, the ontology, the concept schemes and the shared reference data (and
+    links where the dataset has them) are each replaced with PUT (SPARQL 1.1 Graph Store HTTP Protocol);
     then a SPARQL query at --endpoint checks the store holds every triple. Other graphs of the
     store are left alone. Exit 3 when the store is down, refuses the login or fails the check.
 
@@ -477,7 +479,7 @@ def publish(endpoint: str, graph_store: str | None, user: str | None, password_f
         raise click.UsageError("--password-file needs --user")
     store = publish_stage.Endpoint(endpoint, graph_store, user, password)
     try:
-        done = publish_stage.publish(load.dataset(), store, progress=_progress)
+        done = publish_stage.publish(load.dataset(data), store, progress=_progress)
     except EndpointError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_STORE)
