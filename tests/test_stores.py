@@ -48,6 +48,21 @@ def store_cases() -> list[tuple[str, dict, str, str]]:
 
 CASES = store_cases()
 
+#: Queries Virtuoso 7.2.5 (Debian's) answers wrongly and no standard rewrite we found avoids: pinned, so
+#: that the test fails (strict xfail) the day Virtuoso answers them right. The README lists them.
+#: All mix transitive property paths: the class hierarchy (rdfs:subClassOf*/+) with the containment
+#: path (tc:locatedIn|tc:administrativeParent)+ in one query; Virtuoso then evaluates a transitive path
+#: from a bound start incompletely (openlink/virtuoso-opensource#704, #831). Rewrites tried for each:
+#: FILTER EXISTS, class subqueries, "itself or (+)" disjunctions, inverse paths, one step then (…)*.
+VIRTUOSO_DEVIATIONS = {
+    "culture-and-heritage": "https://github.com/openlink/virtuoso-opensource/issues/704 (1 of 13 rows missing)",
+    "town-roads-and-areas": "https://github.com/openlink/virtuoso-opensource/issues/704 (1 row of 22)",
+    "domain-range-violation": "https://github.com/openlink/virtuoso-opensource/issues/704 (42 to 222 false hits: "
+                              "a type two rdfs:subClassOf steps below the expected class is not found)",
+    "town-without-province-violation": "https://github.com/openlink/virtuoso-opensource/issues/704 "
+                                       "(towns reported though their province is there)",
+}
+
 
 @pytest.fixture(scope="module")
 def running(request, tmp_path_factory):
@@ -145,7 +160,9 @@ def ordered(q: query.StoredQuery) -> bool:
 
 
 @pytest.mark.parametrize("name, params, lang, case", CASES, ids=[c[3] for c in CASES])
-def test_store_answers_as_the_embedded_engine(store, graphs, dataset, name, params, lang, case):
+def test_store_answers_as_the_embedded_engine(request, store, graphs, dataset, name, params, lang, case):
+    if name in VIRTUOSO_DEVIATIONS and request.node.callspec.params["store"] == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"Virtuoso 7 deviation: {VIRTUOSO_DEVIATIONS[name]}"))
     q = CATALOGUE[name]
     bindings = query.bind(dataset, q, params, lang)
     expected = query.run(dataset, q, bindings)
