@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from towncase import load, reason
 from towncase.namespaces import TC
@@ -27,8 +27,22 @@ def test_header_metadata(ontology):
     assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ontology
     for prop in (DCTERMS.title, DCTERMS.description):
         assert {"zh-Hans", "en"} <= languages(ontology, ONTOLOGY_IRI, prop), prop
-    for prop in (OWL.versionIRI, OWL.versionInfo, DCTERMS.license, DCTERMS.creator):
+    for prop in (OWL.versionIRI, OWL.versionInfo, DCTERMS.license, DCTERMS.created, DCTERMS.issued,
+                 DCTERMS.modified):
         assert ontology.value(ONTOLOGY_IRI, prop) is not None, prop
+    assert {"zh-Hans", "en"} <= languages(ontology, ONTOLOGY_IRI, DCTERMS.rights)
+    assert str(ontology.value(ONTOLOGY_IRI, DCTERMS.created)) <= str(ontology.value(ONTOLOGY_IRI, DCTERMS.modified))
+
+
+@pytest.mark.parametrize("prop", [DCTERMS.creator, DCTERMS.publisher], ids=["creator", "publisher"])
+def test_creators_and_publisher_are_agents_with_names(ontology, prop):
+    """Agents, not literals (a DCAT-AP record and Protégé both expect a resource with a name)."""
+    agents = list(ontology.objects(ONTOLOGY_IRI, prop))
+    assert agents, f"no {prop}"
+    for agent in agents:
+        assert isinstance(agent, URIRef), f"{prop} {agent!r} is a literal, not an agent"
+        assert (agent, RDF.type, FOAF.Organization) in ontology or (agent, RDF.type, FOAF.Person) in ontology
+        assert {"zh-Hans", "en"} <= languages(ontology, agent, FOAF.name)
     assert str(ontology.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespacePrefix"))) == "tc"
     assert str(ontology.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespaceUri"))) == str(TC)
 
@@ -43,6 +57,15 @@ def test_namespace_class_matches_ontology(ontology):
     declared = {str(t)[len(str(TC)):] for t in tc_terms(ontology)}
     in_python = {name for name in TC.__annotations__}
     assert declared == in_python
+
+
+@pytest.mark.parametrize("term", tc_terms(load.ontology()), ids=lambda t: str(t).rsplit("#")[-1])
+def test_term_is_defined_in_both_languages(ontology, term):
+    """Every term says what it means (skos:definition or rdfs:comment) in zh-Hans and en, and is
+    rdfs:isDefinedBy the ontology, so a documentation generator or a portal can show it."""
+    defined = languages(ontology, term, SKOS.definition) | languages(ontology, term, RDFS.comment)
+    assert {"zh-Hans", "en"} <= defined, f"{term} has no definition in {sorted({'zh-Hans', 'en'} - defined)}"
+    assert (term, RDFS.isDefinedBy, ONTOLOGY_IRI) in ontology, f"{term} is not rdfs:isDefinedBy {ONTOLOGY_IRI}"
 
 
 @pytest.mark.parametrize("term", tc_terms(load.ontology()), ids=lambda t: str(t).rsplit("#")[-1])
@@ -94,7 +117,7 @@ def test_inference_is_separate(ontology, shipped_data):
 RL_SAFE = {OWL.Ontology, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.TransitiveProperty,
            OWL.SymmetricProperty, OWL.FunctionalProperty, OWL.versionIRI, OWL.versionInfo, OWL.inverseOf,
            RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, RDFS.label, RDFS.comment,
-           RDFS.seeAlso, RDF.type, OWL.AllDisjointClasses, OWL.members, RDF.first, RDF.rest}
+           RDFS.seeAlso, RDFS.isDefinedBy, RDF.type, OWL.AllDisjointClasses, OWL.members, RDF.first, RDF.rest}
 
 
 def test_stays_within_owl2_rl_constructs(ontology):
