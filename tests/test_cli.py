@@ -55,6 +55,17 @@ def test_validate_turtle_report_is_rdf(tmp_path):
     assert report.value(node, SH.conforms) == Literal(False)
 
 
+def test_validate_files_turtle_report_says_false_beside_warnings():
+    """The same for given files (pySHACL's own report says true beside warnings)."""
+    files = sorted(str(p) for p in (ROOT / "data" / "diankou-2022").glob("*.ttl"))
+    result = run("validate", *files, "--format", "turtle")
+    assert result.exit_code == 0, result.output
+    report = Graph().parse(data=result.output, format="turtle")
+    (node,) = report.subjects(RDF.type, SH.ValidationReport)
+    assert {report.value(r, SH.resultSeverity) for r in report.objects(node, SH.result)} == {SH.Warning}
+    assert report.value(node, SH.conforms) == Literal(False)
+
+
 def first(graph, cls):
     return sorted(graph.subjects(RDF.type, cls))[0]
 

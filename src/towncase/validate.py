@@ -121,6 +121,10 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
         raise InputError(f"pySHACL cannot run these shapes: {report}",
                          hint="fix the shapes (a SPARQL constraint must not use SERVICE)")
     bind_prefixes(report)
+    for node in set(report.subjects(RDF.type, SH.ValidationReport)):
+        # SHACL §3.6.1: sh:conforms is true only when there is no result at all; pySHACL's
+        # allow_warnings says true beside warnings. The exit code still lets warnings pass.
+        report.set((node, SH.conforms, Literal(not any(report.objects(node, SH.result)))))
     findings = tuple(sorted(_findings(report, data), key=_order))
     return ValidationResult(conforms=bool(conforms), graph=report, text=text, findings=findings)
 
