@@ -96,7 +96,8 @@ def start_oxigraph(folder: Path) -> Server:
     log = folder / "oxigraph.log"
     with log.open("wb") as out:
         process = subprocess.Popen([binary, "serve", "--location", str(folder / "store"),
-                                    "--bind", f"127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
+                                    "--bind", f"127.0.0.1:{port}", "--timeout-s", "120"],
+                                   stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     return _wait_until_up(Server("oxigraph", process, Endpoint(f"{base}/query", f"{base}/store"), log))
 
