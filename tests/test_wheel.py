@@ -13,7 +13,7 @@ from artefacts import ROOT
 
 ARTEFACTS = ["ontology/towncase.ttl", "ontology/schemes/indicators.ttl", "data/diankou-2022/observations.ttl",
              "data/diankou-2022/sources/diankou-2022-common-prosperity-case.txt", "data/reference/places.ttl",
-             "data/reference/sources/reference-facts.txt", "queries/entities-per-class.rq"]
+             "data/reference/sources/reference-facts.txt", "queries/entities-per-class.rq", "catalog/towncase.dcat.ttl"]
 
 
 @pytest.fixture(scope="module")

@@ -492,3 +492,39 @@ def _password(path: Path) -> str:
     except (OSError, UnicodeDecodeError) as err:
         raise click.UsageError(f"cannot read the password file {path}: {err}") from err
     return lines[0] if lines else ""
+
+
+# --- package: a release folder with its DCAT-AP / VoID description ---------------------------------
+from . import package as package_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
+
+
+@main.command("package")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("towncase-package"),
+              show_default=True, help="The package folder (replaced only when the new package is complete).")
+@click.option("--base", default=None, help="Rebase the canonical https://w3id.org/towncase/ IRIs.")
+@click.option("--download-url", default=None, metavar="URL",
+              help="Where the package's files will be served; default <base>release/<version>/.")
+@click.option("--sparql-endpoint", default=None, metavar="URL",
+              help="The SPARQL endpoint that serves the dataset, for the DCAT-AP / VoID description.")
+@_data_options
+@_errors_to_exit
+def package_command(out_dir: Path, base: str | None, download_url: str | None, sparql_endpoint: str | None,
+                    data: load.Corpus) -> None:
+    """Write a release package: the data in every format, ontology, schemes, shapes, the query
+    catalogue (.rq and RDF), HTML documentation, a DCAT-AP 3.0.1 + VoID description and SHA256SUMS.
+
+    The data is validated first; nothing is written when it does not conform (exit 1).
+
+    \b
+    Examples:
+      towncase package --out release/
+      towncase package --out release/ --base https://example.org/towncase/ \\
+          --sparql-endpoint https://example.org/sparql
+      (cd release && sha256sum -c SHA256SUMS)
+    """
+    result = validate_stage.check(data)
+    if not result.conforms:
+        click.echo(render.validation_report(result))
+        sys.exit(EXIT_NONCONFORMING)
+    done = package_stage.package(load.dataset(data), out_dir, base, download_url, sparql_endpoint, progress=_progress)
+    click.echo(render.packaged(done))

@@ -41,6 +41,7 @@ class Written:
 
     path: Path
     triples: int
+    graph: URIRef | None = None  # the named graph it holds; None for the whole dataset (TriG, N-Quads)
 
 
 def format_for(path: Path) -> str:
@@ -421,7 +422,7 @@ def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMAT
     files: list[tuple[Written, bytes]] = []
     for name in sorted(graphs, key=str):
         for fmt in (f for f in formats if f in GRAPH_FORMATS):
-            files.append((Written(out_dir / f"{_stem(name)}.{fmt}", len(graphs[name])),
+            files.append((Written(out_dir / f"{_stem(name)}.{fmt}", len(graphs[name]), URIRef(_move(str(name), base))),
                           serialize(graphs[name], fmt, prefixes)))
     whole = bind_prefixes(Dataset(), prefixes)
     for name in sorted(graphs, key=str):

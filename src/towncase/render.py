@@ -452,3 +452,10 @@ def published(done, store_url: str) -> str:
     rows = [(str(p.graph), str(p.triples)) for p in done]
     return "\n".join([f"已发布 / published to {store_url} (已核对 / checked):",
                       table(["命名图 / named graph", "三元组 / triples"], rows, max_width=200)])
+
+
+def packaged(done) -> str:
+    """What ``towncase package`` wrote: the folder, the number of files and their total size."""
+    size = sum(f.size for f in done.files)
+    return (f"已打包 / packaged: {done.folder}/ — {len(done.files)} 个文件 files, {size} 字节 bytes "
+            f"(SHA256SUMS, catalog.ttl: DCAT-AP 3.0.1 + VoID)")

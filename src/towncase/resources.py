@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import TowncaseError
 
-ARTEFACT_DIRS = ("ontology", "data", "shapes", "queries")
+ARTEFACT_DIRS = ("ontology", "data", "shapes", "queries", "catalog")
 
 
 def artefact_root() -> Path:
@@ -38,6 +38,11 @@ def artefact_dir(name: str) -> Path:
     if name not in ARTEFACT_DIRS:
         raise ValueError(f"not an artefact folder: {name!r}")
     return artefact_root() / name
+
+
+def catalog_file() -> Path:
+    """The fixed part of the release's DCAT-AP / VoID description (``towncase package`` adds the rest)."""
+    return artefact_dir("catalog") / "towncase.dcat.ttl"
 
 
 def ontology_file() -> Path:

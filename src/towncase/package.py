@@ -1,0 +1,476 @@
+"""Packaging: a self-describing release folder a portal can load with confidence.
+
+``package`` writes, into one folder and atomically (a failed package leaves an existing one as it
+was):
+
+- ``data/``: every named graph in Turtle, N-Triples and JSON-LD, and the whole dataset as TriG and
+  N-Quads (:mod:`towncase.export`);
+- ``shapes/`` and ``queries/``: the SHACL shapes and the stored queries, as ``.rq`` files and as RDF
+  (``queries/catalogue.ttl``: each query a ``sh:SPARQLSelectExecutable`` or
+  ``sh:SPARQLConstructExecutable`` with its zh/en summaries and its parameters, the form the SIB
+  SPARQL examples use);
+- ``docs/``: HTML documentation of the ontology and of each concept scheme (pyLODE);
+- ``catalog.ttl``: the DCAT-AP 3.0.1 record and VoID description of the dataset, the fixed part read
+  from ``catalog/towncase.dcat.ttl`` and the rest computed here from the data and the release: towns
+  covered with their division codes, time covered, one distribution per data file (media type, size,
+  SHA-256, download URL), VoID statistics, the SPARQL endpoint when one is given;
+- ``SHA256SUMS``: the checksum of every file (``sha256sum -c SHA256SUMS`` checks them).
+
+Same input, same bytes: dates come from the ontology's header (the release), never the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Callable
+
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID, XSD
+
+from . import export, load, query, resources
+from .errors import OutputError
+from .namespaces import BASE, GRAPH, PREFIXES, TC, bind_prefixes
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+SCHEMA = Namespace("https://schema.org/")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+IANA = Namespace("https://www.iana.org/assignments/media-types/")
+
+#: Catalogue IRIs (under the canonical base; --base moves them).
+CATALOG = URIRef(BASE + "catalog")
+DATASET = URIRef(BASE + "dataset")
+SERVICE = URIRef(BASE + "dataset/sparql")
+CONTACT = URIRef(BASE + "agent/developers/contact")
+PUBLISHER = URIRef(BASE + "agent/developers")
+QUERY = Namespace(BASE + "query/")
+LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+STABLE = URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE")
+SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+DCAT_VERSION = URIRef(str(DCAT) + "version")  # DCAT 3; rdflib 7 does not know it yet
+
+#: file suffix → (IANA media type, EU file type, zh and en names of the format)
+MEDIA = {
+    "ttl": (IANA["text/turtle"], EU_FILE_TYPE.RDF_TURTLE, "Turtle"),
+    "nt": (IANA["application/n-triples"], EU_FILE_TYPE.RDF_N_TRIPLES, "N-Triples"),
+    "jsonld": (IANA["application/ld+json"], EU_FILE_TYPE.JSON_LD, "JSON-LD"),
+    "trig": (IANA["application/trig"], EU_FILE_TYPE.RDF_TRIG, "TriG"),
+    "nq": (IANA["application/n-quads"], EU_FILE_TYPE.RDF_N_QUADS, "N-Quads"),
+}
+#: Data properties whose values say when something happened or held: the time the dataset covers.
+TIME_PROPERTIES = (TC.referenceTime, TC.date, TC.startDate)
+CHECKSUMS = "SHA256SUMS"
+
+
+@dataclass(frozen=True)
+class Packaged:
+    """One file of a package: its path inside the package, size and SHA-256."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Package:
+    """What :func:`package` wrote: the folder, its files and the dataset description."""
+
+    folder: Path
+    files: tuple[Packaged, ...]
+    catalog: Graph
+
+
+def package(ds: Dataset, out_dir: Path, base: str | None = None, download_url: str | None = None,
+            sparql_endpoint: str | None = None,
+            progress: Callable[[str], None] = lambda message: None) -> Package:
+    """Write a release package of ``ds`` to ``out_dir``, replacing an existing one only when the new
+    one is complete.
+
+    Args:
+        ds: the dataset (usually :func:`towncase.load.dataset`).
+        out_dir: the package folder.
+        base: rebase the canonical ``https://w3id.org/towncase/`` IRIs under this base.
+        download_url: where the package's files will be served (the distributions' download URLs);
+            ``<base>release/<version>/`` by default.
+        sparql_endpoint: the SPARQL endpoint that serves the dataset, if there is one.
+        progress: called with a short message before each step.
+
+    Raises:
+        OutputError: the folder cannot be written (nothing is changed then).
+    """
+    out_dir = Path(out_dir)
+    release = version("towncase")
+    root = base or BASE
+    download_url = download_url or f"{root}release/{release}/"
+    if not download_url.endswith("/"):
+        raise OutputError(f"download URL must end with '/': {download_url!r}",
+                          hint="it is the folder the package is served from, e.g. https://example.org/towncase/0.1.0/")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    except OSError as err:
+        raise OutputError(f"{out_dir}: cannot write: {err.strerror}", hint="check that the folder is writable") from err
+    try:
+        progress("writing the data in every format …")
+        written = export.export(ds, work / "data", export.DEFAULT_FORMATS, base)
+        progress("writing the shapes and the query catalogue …")
+        _write_shapes(work / "shapes", base)
+        _write_queries(work / "queries", base, sparql_endpoint)
+        progress("writing the ontology documentation …")
+        _write_docs(work / "docs", base)
+        progress("describing the dataset (DCAT-AP, VoID) …")
+        catalog = describe(ds, work, written, release, download_url, base, sparql_endpoint)
+        export.write_atomic(work / "catalog.ttl", export.serialize(catalog, "ttl", _prefixes(base)))
+        files = _checksums(work)
+        _replace(work, out_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return Package(out_dir, files, catalog)
+
+
+def _prefixes(base: str | None) -> dict[str, str]:
+    prefixes = export.rebased_prefixes(base)
+    prefixes.update({"dcat": str(DCAT), "void": str(VOID), "foaf": str(FOAF), "spdx": str(SPDX),
+                     "dcatap": str(DCATAP), "locn": str(LOCN), "vcard": "http://www.w3.org/2006/vcard/ns#",
+                     "adms": "http://www.w3.org/ns/adms#", "query": str(_move(QUERY, base))})
+    return prefixes
+
+
+def _move(iri: str, base: str | None) -> str:
+    return export._move(str(iri), base)
+
+
+def _rebased(graph: Graph, base: str | None) -> Graph:
+    return export.rebase(graph, base) if base else graph
+
+
+def _mover(base: str | None) -> Callable[[str], str]:
+    """Moves the canonical base in a text, as written and as escaped in a regular expression (the
+    shapes' ``sh:pattern``), so that shapes and queries still match data rebased under ``base``."""
+    def move(text: str) -> str:
+        return text.replace(BASE, base).replace(re.escape(BASE), re.escape(base)) if base else text
+    return move
+
+
+def _write_shapes(folder: Path, base: str | None) -> None:
+    move = _mover(base)
+    for path in resources.shape_files():
+        graph = _rebased(load.parse_file(path), base)
+        if base:
+            for s, p, o in list(graph):
+                if isinstance(o, Literal) and o.datatype in (None, XSD.string) and move(str(o)) != str(o):
+                    graph.remove((s, p, o))
+                    graph.add((s, p, Literal(move(str(o)), lang=o.language, datatype=o.datatype)))
+        export.write_atomic(folder / path.name, export.serialize(graph, "ttl", export.rebased_prefixes(base)))
+
+
+def _write_queries(folder: Path, base: str | None, sparql_endpoint: str | None) -> None:
+    """The ``.rq`` files (with the base moved in their text, as in the data) and their RDF catalogue."""
+    move = _mover(base)
+    for name, stored in query.catalogue().items():
+        export.write_atomic(folder / f"{name}.rq", move(stored.text).encode("utf-8"))
+    graph = _rebased(catalogue_graph(query.catalogue().values(), sparql_endpoint, move), base)
+    export.write_atomic(folder / "catalogue.ttl", export.serialize(graph, "ttl", _prefixes(base)))
+
+
+def catalogue_graph(queries, sparql_endpoint: str | None = None,
+                    move: Callable[[str], str] = lambda text: text) -> Graph:
+    """The stored queries as RDF, in the form of the SIB SPARQL examples: each query
+    ``<…/query/NAME>`` a ``sh:SPARQLExecutable`` and ``sh:SPARQLSelectExecutable`` (or
+    ``…ConstructExecutable``) with ``rdfs:label`` and ``rdfs:comment`` in zh-Hans and en, its text
+    (``sh:select`` / ``sh:construct``), ``schema:keywords`` from its tags, ``schema:target`` the
+    endpoint when one is given, and one ``sh:parameter`` per parameter (``sh:path``
+    ``<…/query/NAME#PARAM>``, ``sh:name``, ``sh:datatype`` or ``sh:class``, ``sh:optional``,
+    ``sh:defaultValue``, ``sh:description``). ``move`` rewrites the texts (to move the base in them,
+    as in the ``.rq`` files)."""
+    graph = bind_prefixes(Graph())
+    graph.bind("query", QUERY)
+    for q in queries:
+        node = QUERY[q.name]
+        form = "select" if q.form in ("SELECT", "ASK") else "construct"
+        graph.add((node, RDF.type, SH.SPARQLExecutable))
+        graph.add((node, RDF.type, SH.SPARQLSelectExecutable if form == "select" else SH.SPARQLConstructExecutable))
+        graph.add((node, SH[form], Literal(move(q.text))))
+        for lang, tag in (("zh", "zh-Hans"), ("en", "en")):
+            graph.add((node, RDFS.label, Literal(move(q.summary(lang)), lang=tag)))
+            if q.description(lang):
+                graph.add((node, RDFS.comment, Literal(move(q.description(lang)), lang=tag)))
+        for tag in q.tags:
+            graph.add((node, SCHEMA.keywords, Literal(tag)))
+        if sparql_endpoint:
+            graph.add((node, SCHEMA.target, URIRef(sparql_endpoint)))
+        for param in q.params.values():
+            spec = BNode()
+            graph.add((node, SH.parameter, spec))
+            graph.add((spec, SH.path, URIRef(f"{node}#{param.name}")))
+            graph.add((spec, SH.name, Literal(param.name)))
+            graph.add((spec, SH.optional, Literal(not param.required)))
+            if param.description:
+                graph.add((spec, SH.description, Literal(move(param.description), lang="en")))
+            if param.type == "iri":
+                graph.add((spec, SH.nodeKind, SH.IRI))
+                if param.cls:
+                    graph.add((spec, SH["class"], query.iri(param.cls)))
+            else:
+                graph.add((spec, SH.datatype, {"string": XSD.string, "langstring": RDF.langString,
+                                               "integer": XSD.integer, "decimal": XSD.decimal,
+                                               "date": XSD.date}[param.type]))
+            if param.default is not None:
+                graph.add((spec, SH.defaultValue, query.convert(param, param.default)))
+    return graph
+
+
+def _write_docs(folder: Path, base: str | None) -> None:
+    """HTML documentation of the ontology and of each concept scheme, by pyLODE (OntPub, VocPub)."""
+    OntPub, VocPub = _pylode()
+    ontology = _rebased(load.ontology(), base)
+    _write_html(folder / "ontology.html", OntPub(ontology=ontology).make_html())
+    concepts = _rebased(load.concepts(), base)
+    for scheme in sorted(concepts.subjects(RDF.type, SKOS.ConceptScheme)):
+        _write_html(folder / f"{str(scheme).rstrip('/').rsplit('/', 1)[-1]}.html",
+                    VocPub(ontology=_scheme_graph(concepts, scheme)).make_html())
+
+
+def _write_html(path: Path, html: str) -> None:
+    export.write_atomic(path, html.encode("utf-8"))
+
+
+def _scheme_graph(concepts: Graph, scheme: URIRef) -> Graph:
+    """One concept scheme alone (VocPub documents one scheme per page)."""
+    members = {scheme} | set(concepts.subjects(SKOS.inScheme, scheme))
+    graph = bind_prefixes(Graph())
+    for member in members:
+        for triple in concepts.triples((member, None, None)):
+            graph.add(triple)
+    return graph
+
+
+def _pylode():
+    """pyLODE's OntPub and VocPub. pyLODE 3.3 configures the root logger at import (DEBUG, through
+    its supermodel loader); towncase is a library and leaves logging to its caller, so the root logger
+    is put back as it was. (3.4.1, the newest, does not import at all: RDFLib/pyLODE#256, #260.)"""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        from pylode.profiles.ontpub import OntPub
+        from pylode.profiles.vocpub import VocPub
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+    return OntPub, VocPub
+
+
+def describe(ds: Dataset, folder: Path, written: list[export.Written], release: str, download_url: str,
+             base: str | None = None, sparql_endpoint: str | None = None) -> Graph:
+    """The DCAT-AP 3.0.1 record and VoID description of the package in ``folder``.
+
+    The fixed part comes from ``catalog/towncase.dcat.ttl``; added here: version and dates (the
+    ontology header's ``dcterms:issued`` and ``dcterms:modified``), the towns of the cases
+    (``?case tc:caseOf ?town``) as ``dct:spatial`` locations with their ``tc:divisionCode``, the time
+    covered (earliest and latest of every reference time, event date and programme start), one
+    distribution per data file, the VoID statistics of the whole dataset and of each named graph,
+    and the SPARQL endpoint as a ``dcat:DataService`` when one is given.
+    """
+    catalog = bind_prefixes(Graph())
+    catalog += load.parse_file(resources.catalog_file())
+    ontology = load.ontology()
+    header = URIRef(BASE + "ontology")
+    issued, modified = ontology.value(header, DCTERMS.issued), ontology.value(header, DCTERMS.modified)
+    for node in (CATALOG, DATASET):
+        catalog.add((node, DCTERMS.issued, issued))
+        catalog.add((node, DCTERMS.modified, modified))
+    catalog.add((URIRef(BASE + "catalog/record"), DCTERMS.issued, issued))
+    catalog.add((URIRef(BASE + "catalog/record"), DCTERMS.modified, modified))
+    catalog.add((DATASET, OWL.versionInfo, Literal(release)))
+    catalog.add((DATASET, DCAT_VERSION, Literal(release)))
+    _spatial(ds, catalog)
+    _temporal(ds, catalog)
+    for item in sorted(written, key=lambda w: str(w.path)):
+        _distribution(catalog, folder, item, download_url, base)
+    _void(ds, catalog, download_url)
+    if sparql_endpoint:
+        _service(catalog, sparql_endpoint)
+    return _rebased(catalog, base)
+
+
+def _spatial(ds: Dataset, catalog: Graph) -> None:
+    """Each town a case is about, as a dct:Location: its names and its NBS division code."""
+    for town in sorted(set(ds.objects(None, TC.caseOf))):
+        catalog.add((DATASET, DCTERMS.spatial, town))
+        catalog.add((town, RDF.type, DCTERMS.Location))
+        for name in ds.objects(town, RDFS.label):
+            catalog.add((town, LOCN.geographicName, name))
+            catalog.add((town, RDFS.label, name))
+        for code in ds.objects(town, TC.divisionCode):
+            catalog.add((town, TC.divisionCode, code))
+            catalog.add((town, DCTERMS.identifier, code))
+        catalog.add((CATALOG, DCTERMS.spatial, town))
+
+
+def _temporal(ds: Dataset, catalog: Graph) -> None:
+    """The time the data covers: from the earliest to the latest date it states (as written: a year,
+    a month or a day), compared by their text, which orders 2010-12 < 2022 < 2022-07."""
+    times = sorted({o for p in TIME_PROPERTIES for o in ds.objects(None, p)
+                    if isinstance(o, Literal) and o.datatype in (XSD.gYear, XSD.gYearMonth, XSD.date)},
+                   key=str)
+    if not times:
+        return
+    period = URIRef(BASE + "dataset/period")
+    catalog.add((DATASET, DCTERMS.temporal, period))
+    catalog.add((period, RDF.type, DCTERMS.PeriodOfTime))
+    catalog.add((period, DCAT.startDate, times[0]))
+    catalog.add((period, DCAT.endDate, times[-1]))
+
+
+def _distribution(catalog: Graph, folder: Path, item: export.Written, download_url: str,
+                  base: str | None) -> None:
+    relative = item.path.relative_to(folder).as_posix()
+    data = item.path.read_bytes()
+    suffix = item.path.suffix.lstrip(".")
+    media_type, file_type, format_name = MEDIA[suffix]
+    node = URIRef(f"{BASE}dataset/distribution/{relative.replace('/', '-')}")
+    what = _graph_title(item.graph, base)
+    catalog.add((DATASET, DCAT.distribution, node))
+    catalog.add((node, RDF.type, DCAT.Distribution))
+    catalog.add((node, DCTERMS.title, Literal(f"{what[0]}({format_name})", lang="zh-Hans")))
+    catalog.add((node, DCTERMS.title, Literal(f"{what[1]} ({format_name})", lang="en")))
+    catalog.add((node, DCTERMS.description, Literal(f"{what[0]},{format_name} 格式,{item.triples} 个三元组。", lang="zh-Hans")))
+    catalog.add((node, DCTERMS.description, Literal(f"{what[1]}, in {format_name}: {item.triples} triples.", lang="en")))
+    catalog.add((node, DCAT.accessURL, URIRef(download_url)))
+    catalog.add((node, DCAT.downloadURL, URIRef(download_url + relative)))
+    catalog.add((node, DCAT.mediaType, media_type))
+    catalog.add((node, DCTERMS.format, file_type))
+    catalog.add((node, DCTERMS.license, LICENCE))
+    catalog.add((node, DCATAP.availability, STABLE))
+    catalog.add((node, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+    checksum = URIRef(f"{node}#sha256")
+    catalog.add((node, SPDX.checksum, checksum))
+    catalog.add((checksum, RDF.type, SPDX.Checksum))
+    catalog.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    catalog.add((checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary)))
+    catalog.add((node, DCTERMS.conformsTo, URIRef(BASE + "ontology")))
+
+
+def _graph_title(graph: URIRef | None, base: str | None) -> tuple[str, str]:
+    """zh and en names of what a file holds: the whole dataset, or one named graph."""
+    if graph is None:
+        return "整个数据集(全部命名图)", "The whole dataset (every named graph)"
+    name = str(graph)[len(_move(GRAPH, base)):]
+    fixed = {"ontology": ("本体", "The ontology"), "concepts": ("共享概念体系", "The shared concept schemes"),
+             "reference": ("共享参考数据", "The shared reference data")}
+    if name in fixed:
+        return fixed[name]
+    return f"命名图 {name}", f"The named graph {name}"
+
+
+def _void(ds: Dataset, catalog: Graph, download_url: str) -> None:
+    """VoID statistics of the whole dataset (the union of its named graphs) and of each named graph
+    (a ``void:subset``), example resources (the towns) and the data dumps."""
+    union = Graph()
+    for graph in ds.graphs():
+        union += graph
+    _statistics(catalog, DATASET, union)
+    uri_space = BASE + "id/"
+    entities = {s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(uri_space)}
+    catalog.add((DATASET, VOID.entities, Literal(len(entities))))
+    vocabularies = {_namespace(t) for t in set(union.predicates()) | set(union.objects(None, RDF.type))
+                    if isinstance(t, URIRef)}
+    for namespace in sorted(vocabularies):
+        catalog.add((DATASET, VOID.vocabulary, URIRef(namespace)))
+    for town in sorted(set(ds.objects(None, TC.caseOf))):
+        catalog.add((DATASET, VOID.exampleResource, town))
+    for dump in ("towncase.trig", "towncase.nq"):
+        catalog.add((DATASET, VOID.dataDump, URIRef(download_url + "data/" + dump)))
+    for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
+        catalog.add((DATASET, VOID.subset, graph.identifier))
+        catalog.add((graph.identifier, RDF.type, VOID.Dataset))
+        _statistics(catalog, graph.identifier, graph)
+
+
+def _statistics(catalog: Graph, node: URIRef, graph: Graph) -> None:
+    catalog.add((node, VOID.triples, Literal(len(graph))))
+    catalog.add((node, VOID.classes, Literal(len(set(graph.objects(None, RDF.type))))))
+    catalog.add((node, VOID.properties, Literal(len(set(graph.predicates())))))
+    catalog.add((node, VOID.distinctSubjects, Literal(len(set(graph.subjects())))))
+    catalog.add((node, VOID.distinctObjects, Literal(len(set(graph.objects())))))
+
+
+def _namespace(term: URIRef) -> str:
+    """The vocabulary a term belongs to: the longest canonical namespace it starts with, else what
+    precedes its last ``#`` or ``/``."""
+    text = str(term)
+    known = [ns for ns in PREFIXES.values() if text.startswith(ns) and ns.endswith(("#", "/"))
+             and not ns.startswith(BASE + "id/")]
+    if known:
+        return max(known, key=len)
+    cut = max(text.rfind("#"), text.rfind("/"))
+    return text[:cut + 1]
+
+
+def _service(catalog: Graph, endpoint: str) -> None:
+    catalog.add((CATALOG, DCAT.service, SERVICE))
+    catalog.add((SERVICE, RDF.type, DCAT.DataService))
+    catalog.add((SERVICE, DCTERMS.title, Literal("towncase SPARQL 查询端点", lang="zh-Hans")))
+    catalog.add((SERVICE, DCTERMS.title, Literal("towncase SPARQL endpoint", lang="en")))
+    catalog.add((SERVICE, DCAT.endpointURL, URIRef(endpoint)))
+    catalog.add((SERVICE, DCAT.endpointDescription, URIRef(endpoint)))
+    catalog.add((URIRef(endpoint), RDF.type, RDFS.Resource))
+    catalog.add((SERVICE, DCAT.servesDataset, DATASET))
+    catalog.add((SERVICE, DCTERMS.publisher, PUBLISHER))
+    catalog.add((SERVICE, DCAT.contactPoint, CONTACT))
+    catalog.add((SERVICE, DCTERMS.conformsTo, SPARQL_PROTOCOL))
+    catalog.add((SERVICE, DCTERMS.license, LICENCE))
+    for keyword in ("SPARQL",):
+        catalog.add((SERVICE, DCAT.keyword, Literal(keyword, lang="en")))
+    for theme in catalog.objects(DATASET, DCAT.theme):
+        catalog.add((SERVICE, DCAT.theme, theme))
+    catalog.add((DATASET, VOID.sparqlEndpoint, URIRef(endpoint)))
+
+
+def _checksums(folder: Path) -> tuple[Packaged, ...]:
+    """Write ``SHA256SUMS`` (``sha256sum`` format, paths in name order) and return every file."""
+    files = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        files.append(Packaged(path.relative_to(folder).as_posix(), len(data), hashlib.sha256(data).hexdigest()))
+    lines = "".join(f"{f.sha256}  {f.path}\n" for f in files)
+    export.write_atomic(folder / CHECKSUMS, lines.encode("utf-8"))
+    return tuple(files)
+
+
+def _replace(work: Path, out_dir: Path) -> None:
+    """Put the finished package in place: the old one (if any) is moved aside, the new one renamed in,
+    the old one removed. The folder always holds a whole package, old or new."""
+    old = None
+    try:
+        if out_dir.exists():
+            if not out_dir.is_dir():
+                raise OutputError(f"{out_dir}: exists and is not a folder", hint="give another --out")
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+            os.replace(out_dir, old / "package")
+        os.replace(work, out_dir)
+        os.chmod(out_dir, 0o777 & ~_umask())
+    except OSError as err:
+        if old is not None and not out_dir.exists():
+            os.replace(old / "package", out_dir)
+        raise OutputError(f"{out_dir}: cannot put the package in place: {err.strerror}",
+                          hint="check that the folder is writable") from err
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

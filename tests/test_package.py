@@ -1,0 +1,252 @@
+"""The release package: the official DCAT-AP 3.0.1 shapes pass, the VoID counts are the data's (counted
+here another way), every distribution describes its file, the checksums hold, the query catalogue is
+RDF, the documentation is generated and fetches nothing, and a failed package leaves the old one.
+
+The DCAT-AP shapes are read from ../shared/standards/dcat-ap-3.0.1/ (SEMIC's release 3.0.1, see its
+SOURCE.md); they are never copied into the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pyshacl import validate as shacl_validate
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SH, SKOS, VOID, XSD
+
+from conftest import SHARED
+from towncase import package, query, validate
+from towncase.cli import main
+from towncase.namespaces import BASE, TC
+
+STANDARDS = SHARED / "standards" / "dcat-ap-3.0.1" / "html-shacl"
+DCAT_AP = pytest.mark.skipif(not STANDARDS.is_dir(), reason=f"the official DCAT-AP 3.0.1 shapes are not at "
+                                                            f"{STANDARDS} (a checkout beside shared/ has them)")
+DATASET = URIRef(BASE + "dataset")
+SPDX = package.SPDX
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The package of the shipped dataset, written once by the command."""
+    out = tmp_path_factory.mktemp("package") / "release"
+    result = CliRunner().invoke(main, ["package", "--out", str(out), "--sparql-endpoint", "https://example.org/sparql"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def catalog(built) -> Graph:
+    return Graph().parse(built / "catalog.ttl")
+
+
+def shacl(data: Graph, *files: str) -> list[tuple[str, str, str]]:
+    shapes = Graph()
+    for name in files:
+        shapes.parse(STANDARDS / name)
+    _, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    return sorted((str(report.value(r, SH.resultSeverity)).rsplit("#")[-1], str(report.value(r, SH.focusNode)),
+                   str(report.value(r, SH.resultPath))) for r in report.objects(None, SH.result))
+
+
+@DCAT_AP
+def test_official_dcat_ap_shapes_find_no_violation(catalog):
+    assert shacl(catalog, "shapes.ttl", "range.ttl") == []
+
+
+@DCAT_AP
+def test_official_recommendations_miss_only_coordinates_no_source_gives(catalog, dataset):
+    """shapes_recommended.ttl asks every dct:Location for dcat:bbox and dcat:centroid. No source of the
+    cases gives a town's coordinates, and nothing is invented, so each town covered lacks exactly
+    those two (a pinned deviation, listed in the README); every other recommendation is met."""
+    towns = {str(t) for t in dataset.objects(None, TC.caseOf)}
+    expected = sorted(("Warning", town, str(DCAT[p])) for town in towns for p in ("bbox", "centroid"))
+    assert towns and shacl(catalog, "shapes_recommended.ttl") == expected
+
+
+def test_dataset_is_described_in_both_languages(catalog):
+    for prop in (DCTERMS.title, DCTERMS.description):
+        assert {o.language for o in catalog.objects(DATASET, prop)} >= {"zh-Hans", "en"}
+    assert {o.language for o in catalog.objects(DATASET, DCAT.keyword)} >= {"zh-Hans", "en"}
+    assert catalog.value(DATASET, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert (catalog.value(DATASET, DCTERMS.publisher), RDF.type, URIRef("http://xmlns.com/foaf/0.1/Agent")) in catalog
+
+
+def test_dates_come_from_the_release_not_the_clock(catalog, ontology):
+    header = URIRef(BASE + "ontology")
+    assert catalog.value(DATASET, DCTERMS.issued) == ontology.value(header, DCTERMS.issued)
+    assert catalog.value(DATASET, DCTERMS.modified) == ontology.value(header, DCTERMS.modified)
+
+
+def test_each_town_of_a_case_is_covered_with_its_division_code(catalog, dataset):
+    towns = set(dataset.objects(None, TC.caseOf))
+    assert set(catalog.objects(DATASET, DCTERMS.spatial)) == towns
+    for town in towns:
+        assert (town, RDF.type, DCTERMS.Location) in catalog
+        assert set(catalog.objects(town, DCTERMS.identifier)) == set(dataset.objects(town, TC.divisionCode))
+        assert {n.language for n in catalog.objects(town, RDFS.label)} >= {"zh-Hans", "en"}
+
+
+def test_time_covered_is_the_earliest_and_latest_date_the_data_states(catalog, dataset):
+    text = """SELECT (MIN(STR(?t)) AS ?first) (MAX(STR(?t)) AS ?last) WHERE {
+        { ?x tc:referenceTime ?t } UNION { ?x tc:date ?t } UNION { ?x tc:startDate ?t }
+        FILTER(datatype(?t) IN (xsd:gYear, xsd:gYearMonth, xsd:date)) }"""
+    (first, last), = query.run(dataset, query.from_text(text))
+    period = catalog.value(DATASET, DCTERMS.temporal)
+    assert str(catalog.value(period, DCAT.startDate)) == str(first)
+    assert str(catalog.value(period, DCAT.endDate)) == str(last)
+
+
+def test_void_counts_match_the_data(catalog, dataset):
+    """Counted here through the quads of the dataset, not as the package counts them."""
+    quads = list(dataset.quads((None, None, None, None)))
+    triples = {(s, p, o) for s, p, o, _ in quads}
+    count = lambda node, prop: catalog.value(node, prop).toPython()  # noqa: E731
+    assert count(DATASET, VOID.triples) == len(triples)
+    assert count(DATASET, VOID.properties) == len({p for _, p, _ in triples})
+    assert count(DATASET, VOID.classes) == len({o for _, p, o in triples if p == RDF.type})
+    assert count(DATASET, VOID.distinctSubjects) == len({s for s, _, _ in triples})
+    assert count(DATASET, VOID.distinctObjects) == len({o for _, _, o in triples})
+    assert count(DATASET, VOID.entities) == len({s for s, _, _ in triples if str(s).startswith(BASE + "id/")})
+    per_graph = Counter(str(g.identifier if hasattr(g, "identifier") else g) for _, _, _, g in quads)
+    subsets = {str(s): count(s, VOID.triples) for s in catalog.objects(DATASET, VOID.subset)}
+    assert subsets == dict(per_graph)
+    assert set(catalog.objects(DATASET, VOID.exampleResource)) == set(dataset.objects(None, TC.caseOf))
+    assert URIRef(str(TC)) in set(catalog.objects(DATASET, VOID.vocabulary))
+
+
+def test_every_distribution_describes_its_file(built, catalog):
+    data_files = {p.relative_to(built).as_posix() for p in (built / "data").iterdir()}
+    described = set()
+    for node in catalog.objects(DATASET, DCAT.distribution):
+        url = str(catalog.value(node, DCAT.downloadURL))
+        relative = url[len(str(catalog.value(node, DCAT.accessURL))):]
+        path = built / relative
+        described.add(relative)
+        data = path.read_bytes()
+        assert catalog.value(node, DCAT.byteSize) == Literal(len(data), datatype=XSD.nonNegativeInteger)
+        checksum = catalog.value(node, SPDX.checksum)
+        assert str(catalog.value(checksum, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
+        media = str(catalog.value(node, DCAT.mediaType))
+        assert media.endswith({"ttl": "/text/turtle", "nt": "/n-triples", "jsonld": "/ld+json", "trig": "/trig",
+                               "nq": "/n-quads"}[path.suffix.lstrip(".")])
+        assert {t.language for t in catalog.objects(node, DCTERMS.title)} == {"zh-Hans", "en"}
+    assert described == data_files
+    assert {Path(u).suffix for u in map(str, catalog.objects(DATASET, VOID.dataDump))} == {".trig", ".nq"}
+
+
+def test_checksums_cover_every_file_and_hold(built):
+    lines = (built / package.CHECKSUMS).read_text(encoding="utf-8").splitlines()
+    listed = {}
+    for line in lines:
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    files = {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()} - {package.CHECKSUMS}
+    assert set(listed) == files
+    for name, digest in listed.items():
+        assert hashlib.sha256((built / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_query_catalogue_is_rdf_with_text_labels_and_parameters(built):
+    graph = Graph().parse(built / "queries" / "catalogue.ttl")
+    for name, stored in query.catalogue().items():
+        node = package.QUERY[name]
+        text = graph.value(node, SH.select) or graph.value(node, SH.construct)
+        assert str(text) == stored.text == (built / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+        assert {o.language for o in graph.objects(node, RDFS.label)} == {"zh-Hans", "en"}
+        names = {str(graph.value(p, SH.name)) for p in graph.objects(node, SH.parameter)}
+        assert names == set(stored.params)
+        assert (node, SCHEMA_TARGET, URIRef("https://example.org/sparql")) in graph
+
+
+SCHEMA_TARGET = URIRef("https://schema.org/target")
+
+
+def test_sparql_endpoint_is_a_data_service(catalog):
+    (service,) = catalog.objects(None, DCAT.service)
+    assert catalog.value(service, DCAT.endpointURL) == URIRef("https://example.org/sparql")
+    assert catalog.value(DATASET, VOID.sparqlEndpoint) == URIRef("https://example.org/sparql")
+
+
+def test_documentation_covers_every_term_and_scheme_and_fetches_nothing(built, ontology):
+    html = (built / "docs" / "ontology.html").read_text(encoding="utf-8")
+    for term in set(ontology.subjects(RDFS.isDefinedBy, URIRef(BASE + "ontology"))):
+        for label in ontology.objects(term, RDFS.label):
+            assert str(label) in html, f"{term}: {label} not in ontology.html"
+    for page in (built / "docs").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'<(script|img)[^>]+src="https?:', text), f"{page.name} loads a remote script or image"
+        assert not re.search(r'<link[^>]+href="https?:[^"]+"[^>]*stylesheet|stylesheet[^>]+href="https?:', text)
+    schemes = {str(s).rstrip("/").rsplit("/", 1)[-1] for s in
+               Graph().parse(built / "data" / "concepts.ttl").subjects(RDF.type, SKOS.ConceptScheme)}
+    assert {p.stem for p in (built / "docs").glob("*.html")} == schemes | {"ontology"}
+
+
+def test_base_moves_every_iri_of_the_package(tmp_path, monkeypatch, dataset):
+    monkeypatch.setattr(package, "_write_docs", lambda folder, base: None)  # the docs are checked above
+    out = tmp_path / "moved"
+    result = CliRunner().invoke(main, ["package", "--out", str(out), "--base", "https://example.org/tc/"])
+    assert result.exit_code == 0, result.output
+    for path in [out / "catalog.ttl", out / "data" / "towncase.trig", out / "queries" / "catalogue.ttl",
+                 *sorted((out / "queries").glob("*.rq")), *sorted((out / "shapes").glob("*.ttl"))]:
+        assert "https://w3id.org/towncase/" not in path.read_text(encoding="utf-8"), path.name
+    catalog = Graph().parse(out / "catalog.ttl")
+    assert (URIRef("https://example.org/tc/dataset"), RDF.type, DCAT.Dataset) in catalog
+    url = str(next(catalog.objects(None, DCAT.downloadURL)))
+    assert url.startswith("https://example.org/tc/release/")
+    # the moved shapes (IRIs and sh:pattern regexes) check the moved data as the shipped shapes check
+    # the shipped data: it conforms, with the same recommendations (a shape that no longer matched its
+    # targets would find nothing at all)
+    shapes, moved, canonical = Graph(), Graph(), Graph()
+    for path in (out / "shapes").glob("*.shapes.ttl"):
+        shapes.parse(path)
+    for name in ("concepts", "reference", "diankou-2022"):
+        moved.parse(out / "data" / f"{name}.ttl")
+    for graph in ("concepts", "reference", "case/diankou-2022"):
+        canonical += dataset.graph(URIRef(BASE + "graph/" + graph))
+    here, there = validate.validate(canonical), validate.validate(moved, shapes_graph=shapes)
+    assert there.conforms and here.conforms
+    assert Counter(f.message for f in there.findings) == Counter(f.message.replace(BASE, "https://example.org/tc/")
+                                                                 for f in here.findings)
+    assert there.findings
+
+
+def test_a_failed_package_leaves_the_old_one_untouched(built, tmp_path, monkeypatch):
+    out = tmp_path / "release"
+    out.mkdir()
+    (out / "old.txt").write_text("the previous release\n", encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(package, "_write_docs", broken)
+    with pytest.raises(OSError):
+        package.package(_dataset(), out)
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
+
+
+def _dataset():
+    from towncase import load
+    return load.dataset()
+
+
+def test_package_refuses_data_that_does_not_conform(tmp_path):
+    case = tmp_path / "cases" / "broken-2024"
+    case.mkdir(parents=True)
+    (case / "case.ttl").write_text("@prefix tc: <https://w3id.org/towncase/ontology#> .\n"
+                                   "<https://w3id.org/towncase/id/case/broken-2024> a tc:Case .\n", encoding="utf-8")
+    out = tmp_path / "release"
+    result = CliRunner().invoke(main, ["package", "--out", str(out), "--data", str(tmp_path / "cases")])
+    assert result.exit_code == 1, result.output
+    assert not out.exists()
+
+
+def test_blank_nodes_only_where_rdf_needs_them(catalog):
+    """Every catalogue entity has an IRI a portal can link to (checksums and parameters are IRIs too)."""
+    assert not [s for s in catalog.subjects() if isinstance(s, BNode)]
