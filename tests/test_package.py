@@ -9,6 +9,7 @@ SOURCE.md); they are never copied into the project.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections import Counter
 from pathlib import Path
@@ -174,17 +175,20 @@ def test_sparql_endpoint_is_a_data_service(catalog):
 
 
 def test_documentation_covers_every_term_and_scheme_and_fetches_nothing(built, ontology):
-    html = (built / "docs" / "ontology.html").read_text(encoding="utf-8")
+    documented = (built / "docs" / "ontology.html").read_text(encoding="utf-8")
     for term in set(ontology.subjects(RDFS.isDefinedBy, URIRef(BASE + "ontology"))):
         for label in ontology.objects(term, RDFS.label):
-            assert str(label) in html, f"{term}: {label} not in ontology.html"
+            assert str(label) in documented, f"{term}: {label} not in ontology.html"
     for page in (built / "docs").glob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r'<(script|img)[^>]+src="https?:', text), f"{page.name} loads a remote script or image"
         assert not re.search(r'<link[^>]+href="https?:[^"]+"[^>]*stylesheet|stylesheet[^>]+href="https?:', text)
-    schemes = {str(s).rstrip("/").rsplit("/", 1)[-1] for s in
-               Graph().parse(built / "data" / "concepts.ttl").subjects(RDF.type, SKOS.ConceptScheme)}
-    assert {p.stem for p in (built / "docs").glob("*.html")} == schemes | {"ontology"}
+    assert {p.stem for p in (built / "docs").glob("*.html")} == {"ontology", "concepts"}
+    concepts, page = Graph().parse(built / "data" / "concepts.ttl"), (built / "docs" / "concepts.html").read_text()
+    for concept in set(concepts.subjects(SKOS.inScheme, None)):
+        assert str(concept) in page
+        for label in concepts.objects(concept, SKOS.prefLabel):
+            assert html.escape(str(label)) in page, f"{concept}: {label} not in concepts.html"
 
 
 def test_base_moves_every_iri_of_the_package(tmp_path, monkeypatch, dataset):
@@ -250,3 +254,66 @@ def test_package_refuses_data_that_does_not_conform(tmp_path):
 def test_blank_nodes_only_where_rdf_needs_them(catalog):
     """Every catalogue entity has an IRI a portal can link to (checksums and parameters are IRIs too)."""
     assert not [s for s in catalog.subjects() if isinstance(s, BNode)]
+
+
+def test_publish_refuses_a_package_changed_since_it_was_written(built, tmp_path):
+    """towncase publish --package checks SHA256SUMS before it uploads anything (exit 2, no server needed)."""
+    import shutil
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy)
+    with (copy / "data" / "towncase.trig").open("a", encoding="utf-8") as handle:
+        handle.write("\n<urn:x> { <urn:x> <urn:y> <urn:z> . }\n")
+    result = CliRunner().invoke(main, ["publish", "--package", str(copy), "--endpoint", "http://127.0.0.1:9/query"])
+    assert result.exit_code == 2, result.output
+    assert "data/towncase.trig is missing or differs from its SHA256SUMS line" in result.output
+
+
+def test_a_package_reads_back_as_the_dataset(built, dataset):
+    from rdflib.compare import isomorphic
+    read = package.read(built)
+    names = {g.identifier for g in dataset.graphs() if len(g)}
+    assert {g.identifier for g in read.graphs() if len(g)} == names
+    for name in names:
+        assert isomorphic(read.graph(name), dataset.graph(name)), name
+
+
+def test_owl_dl_profile_holds_every_triple_with_owl2_datatypes_only(built, dataset):
+    profile = Graph().parse(built / "owl-dl" / "towncase.ttl")
+    union = {t for g in dataset.graphs() for t in g}
+    assert len(profile) == len(union)
+    outside = {o.datatype for _, _, o in profile
+               if isinstance(o, Literal) and o.language is None and o.datatype not in package.OWL2_DATATYPES}
+    assert outside <= {None}, f"datatypes outside the OWL 2 datatype map: {outside}"
+    moved = [o for _, p, o in profile if p == TC.referenceTime]
+    assert moved and all(o.datatype == XSD.string for o in moved)
+
+
+def test_owl_dl_profile_loads_in_hermit(built, tmp_path):
+    """HermiT, a standard OWL 2 DL reasoner (shipped in owlready2, run on Java), loads the profile and
+    finds it consistent; it refuses the data as it is (xsd:gYear is outside the OWL 2 datatype map)."""
+    owlready2 = pytest.importorskip("owlready2", reason="owlready2 (with HermiT) comes with the test extras")
+    import shutil
+    if shutil.which("java") is None:
+        pytest.skip("no java: HermiT runs on a Java runtime (apt-get install default-jre-headless)")
+    xml = tmp_path / "towncase.owl"
+    Graph().parse(built / "owl-dl" / "towncase.ttl").serialize(xml, format="xml")
+    world = owlready2.World()
+    onto = world.get_ontology(xml.as_uri()).load()
+    with onto:
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    assert not list(world.inconsistent_classes())
+
+
+def test_documentation_is_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+    digests = set()
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        code = f"from towncase import package; package._write_docs(__import__('pathlib').Path({str(out)!r}), None)"
+        done = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONHASHSEED=seed),
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        digests.add(tuple(hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("*.html"))))
+    assert len(digests) == 1

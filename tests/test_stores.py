@@ -23,7 +23,7 @@ from rdflib.query import Result
 
 import stores
 from test_queries import CATALOGUE, GOLDEN_CASES, _nodes
-from towncase import load, query
+from towncase import package, query
 from towncase.cli import main
 from towncase.publish import Endpoint
 
@@ -65,8 +65,19 @@ VIRTUOSO_DEVIATIONS = {
 
 
 @pytest.fixture(scope="module")
-def running(request, tmp_path_factory):
-    """``running(name)``: the server of a store, started once and loaded by ``towncase publish``."""
+def release(tmp_path_factory, dataset) -> Path:
+    """A release package of the dataset (without the HTML docs, which test_package checks)."""
+    out = tmp_path_factory.mktemp("release") / "package"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(package, "_write_docs", lambda folder, base: None)
+        package.package(dataset, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def running(request, tmp_path_factory, release):
+    """``running(name)``: the server of a store, started once and loaded from the release package by
+    ``towncase publish --package``."""
     started: dict[str, stores.Server] = {}
 
     def get(name: str) -> stores.Server:
@@ -74,7 +85,7 @@ def running(request, tmp_path_factory):
             folder = tmp_path_factory.mktemp(name)
             server = stores.STARTERS[name](folder)
             request.addfinalizer(server.stop)
-            result = CliRunner().invoke(main, publish_args(server.endpoint, folder))
+            result = CliRunner().invoke(main, publish_args(server.endpoint, folder) + ["--package", str(release)])
             assert result.exit_code == 0, result.output
             started[name] = server
         return started[name]

@@ -457,10 +457,13 @@ EXIT_STORE = 3
 @click.option("--user", default=None, help="User name for the store (HTTP Basic or Digest).")
 @click.option("--password-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A file whose first line is the password (never give a password on the command line).")
+@click.option("--package", "package_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Publish a package written by towncase package (checked against its SHA256SUMS) "
+                   "instead of the cases read now.")
 @_data_options
 @_errors_to_exit
 def publish(endpoint: str, graph_store: str | None, user: str | None, password_file: Path | None,
-            data: load.Corpus) -> None:
+            package_dir: Path | None, data: load.Corpus) -> None:
     """Upload the dataset to a triple store, replacing each of its named graphs, and check it.
 
     One named graph per case, the ontology, the concept schemes and the shared reference data (and
@@ -471,6 +474,8 @@ def publish(endpoint: str, graph_store: str | None, user: str | None, password_f
     \b
     Examples:
       towncase publish --endpoint http://localhost:7878/query --graph-store http://localhost:7878/store
+      towncase publish --package release/ --endpoint http://localhost:7878/query \\
+          --graph-store http://localhost:7878/store
       towncase publish --endpoint http://localhost:8890/sparql \\
           --graph-store http://localhost:8890/sparql-graph-crud-auth --user dba --password-file dba.txt
     """
@@ -478,8 +483,9 @@ def publish(endpoint: str, graph_store: str | None, user: str | None, password_f
     if password is not None and user is None:
         raise click.UsageError("--password-file needs --user")
     store = publish_stage.Endpoint(endpoint, graph_store, user, password)
+    ds = package_stage.read(package_dir) if package_dir else load.dataset(data)
     try:
-        done = publish_stage.publish(load.dataset(data), store, progress=_progress)
+        done = publish_stage.publish(ds, store, progress=_progress)
     except EndpointError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_STORE)

@@ -9,7 +9,9 @@ was):
   (``queries/catalogue.ttl``: each query a ``sh:SPARQLSelectExecutable`` or
   ``sh:SPARQLConstructExecutable`` with its zh/en summaries and its parameters, the form the SIB
   SPARQL examples use);
-- ``docs/``: HTML documentation of the ontology and of each concept scheme (pyLODE);
+- ``owl-dl/towncase.ttl``: the OWL 2 DL profile, everything in one graph with the dates as strings
+  (:func:`owl_dl`), for reasoners that refuse datatypes outside the OWL 2 datatype map;
+- ``docs/``: HTML documentation of the ontology (pyLODE) and of the concept schemes;
 - ``catalog.ttl``: the DCAT-AP 3.0.1 record and VoID description of the dataset, the fixed part read
   from ``catalog/towncase.dcat.ttl`` and the rest computed here from the data and the release: towns
   covered with their division codes, time covered, one distribution per data file (media type, size,
@@ -22,6 +24,7 @@ Same input, same bytes: dates come from the ontology's header (the release), nev
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import os
 import re
@@ -36,7 +39,7 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID, XSD
 
 from . import export, load, query, resources
-from .errors import OutputError
+from .errors import InputError, OutputError
 from .namespaces import BASE, GRAPH, PREFIXES, TC, bind_prefixes
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -125,6 +128,8 @@ def package(ds: Dataset, out_dir: Path, base: str | None = None, download_url: s
         progress("writing the shapes and the query catalogue …")
         _write_shapes(work / "shapes", base)
         _write_queries(work / "queries", base, sparql_endpoint)
+        progress("writing the OWL 2 DL profile …")
+        _write_owl_dl(work / "owl-dl", ds, base)
         progress("writing the ontology documentation …")
         _write_docs(work / "docs", base)
         progress("describing the dataset (DCAT-AP, VoID) …")
@@ -230,44 +235,101 @@ def catalogue_graph(queries, sparql_endpoint: str | None = None,
     return graph
 
 
+#: The datatypes of the OWL 2 datatype map (OWL 2 Structural Specification §4), with rdf:langString.
+OWL2_DATATYPES = frozenset(
+    [RDF.PlainLiteral, RDF.XMLLiteral, RDF.langString, RDFS.Literal, OWL.real, OWL.rational]
+    + [XSD[name] for name in ("decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger",
+                              "negativeInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt",
+                              "unsignedShort", "unsignedByte", "double", "float", "string", "normalizedString",
+                              "token", "language", "Name", "NCName", "NMTOKEN", "boolean", "hexBinary",
+                              "base64Binary", "anyURI", "dateTime", "dateTimeStamp")])
+
+
+def owl_dl(ds: Dataset) -> Graph:
+    """The whole dataset as one graph that OWL 2 DL tools (HermiT, Pellet, Protégé's reasoners) load:
+    every literal of a datatype outside the OWL 2 datatype map (the data's ``xsd:gYear``,
+    ``xsd:gYearMonth`` and ``xsd:date``) becomes an ``xsd:string`` with the same text. Nothing else
+    changes; the named graphs are merged (OWL has none)."""
+    graph = bind_prefixes(Graph())
+    for named in ds.graphs():
+        for s, p, o in named:
+            if isinstance(o, Literal) and o.language is None and o.datatype not in OWL2_DATATYPES | {None}:
+                o = Literal(str(o), datatype=XSD.string)
+            graph.add((s, p, o))
+    return graph
+
+
+def _write_owl_dl(folder: Path, ds: Dataset, base: str | None) -> None:
+    graph = _rebased(owl_dl(ds), base)
+    export.write_atomic(folder / "towncase.ttl", export.serialize(graph, "ttl", export.rebased_prefixes(base)))
+
+
 def _write_docs(folder: Path, base: str | None) -> None:
-    """HTML documentation of the ontology and of each concept scheme, by pyLODE (OntPub, VocPub)."""
-    OntPub, VocPub = _pylode()
+    """HTML documentation: the ontology by pyLODE's OntPub (subjects sorted: pyLODE follows the hash
+    order of a set otherwise, and the bytes would change), and the concept schemes by
+    :func:`concepts_html` (pyLODE 3's VocPub lists no concepts: pyLODE 3 does not document SKOS yet)."""
+    OntPub = _pylode()
     ontology = _rebased(load.ontology(), base)
-    _write_html(folder / "ontology.html", OntPub(ontology=ontology).make_html())
-    concepts = _rebased(load.concepts(), base)
-    for scheme in sorted(concepts.subjects(RDF.type, SKOS.ConceptScheme)):
-        _write_html(folder / f"{str(scheme).rstrip('/').rsplit('/', 1)[-1]}.html",
-                    VocPub(ontology=_scheme_graph(concepts, scheme)).make_html())
+    _write_html(folder / "ontology.html", OntPub(ontology=ontology, sort_subjects=True).make_html())
+    _write_html(folder / "concepts.html", concepts_html(_rebased(load.concepts(), base)))
 
 
 def _write_html(path: Path, html: str) -> None:
     export.write_atomic(path, html.encode("utf-8"))
 
 
-def _scheme_graph(concepts: Graph, scheme: URIRef) -> Graph:
-    """One concept scheme alone (VocPub documents one scheme per page)."""
-    members = {scheme} | set(concepts.subjects(SKOS.inScheme, scheme))
-    graph = bind_prefixes(Graph())
-    for member in members:
-        for triple in concepts.triples((member, None, None)):
-            graph.add(triple)
-    return graph
+def concepts_html(concepts: Graph) -> str:
+    """One page for the shared concept schemes: per scheme (in IRI order) its labels and description,
+    then a table of its concepts with their IRI, zh-Hans and en labels and definitions, and broader
+    concept. Self-contained (no script, no remote style), the same bytes for the same graph."""
+    def text(node, prop, lang):
+        values = sorted(str(v) for v in concepts.objects(node, prop) if getattr(v, "language", None) == lang)
+        return html.escape(" / ".join(values))
+
+    parts = ['<!DOCTYPE html>\n<html lang="zh-Hans"><head><meta charset="utf-8">',
+             "<title>towncase 概念体系 · concept schemes</title>",
+             "<style>body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;width:100%}"
+             "td,th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}"
+             "code{font-size:.85em}h2{margin-top:2em}</style></head><body>",
+             "<h1>towncase 共享概念体系 · shared concept schemes</h1>"]
+    schemes = sorted(concepts.subjects(RDF.type, SKOS.ConceptScheme), key=str)
+    parts.append("<ul>" + "".join(f'<li><a href="#{_anchor(s)}">{text(s, SKOS.prefLabel, "zh-Hans")} · '
+                                  f'{text(s, SKOS.prefLabel, "en")}</a></li>' for s in schemes) + "</ul>")
+    for scheme in schemes:
+        parts.append(f'<h2 id="{_anchor(scheme)}">{text(scheme, SKOS.prefLabel, "zh-Hans")} · '
+                     f'{text(scheme, SKOS.prefLabel, "en")}</h2>')
+        parts.append(f"<p><code>{html.escape(str(scheme))}</code></p>")
+        parts.append(f"<p>{text(scheme, DCTERMS.description, 'zh-Hans')}</p><p>{text(scheme, DCTERMS.description, 'en')}</p>")
+        parts.append("<table><tr><th>IRI</th><th>中文</th><th>English</th><th>定义</th><th>definition</th>"
+                     "<th>上位 · broader</th></tr>")
+        for concept in sorted(concepts.subjects(SKOS.inScheme, scheme), key=str):
+            broader = " ".join(f'<a href="#{_anchor(b)}">{html.escape(str(b).rsplit("/", 1)[-1])}</a>'
+                               for b in sorted(concepts.objects(concept, SKOS.broader), key=str))
+            parts.append(f'<tr id="{_anchor(concept)}"><td><code>{html.escape(str(concept))}</code></td>'
+                         f"<td>{text(concept, SKOS.prefLabel, 'zh-Hans')}</td><td>{text(concept, SKOS.prefLabel, 'en')}</td>"
+                         f"<td>{text(concept, SKOS.definition, 'zh-Hans')}</td><td>{text(concept, SKOS.definition, 'en')}</td>"
+                         f"<td>{broader}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _anchor(node) -> str:
+    return re.sub(r"[^A-Za-z0-9-]+", "-", str(node).split("//", 1)[-1]).strip("-")
 
 
 def _pylode():
-    """pyLODE's OntPub and VocPub. pyLODE 3.3 configures the root logger at import (DEBUG, through
-    its supermodel loader); towncase is a library and leaves logging to its caller, so the root logger
-    is put back as it was. (3.4.1, the newest, does not import at all: RDFLib/pyLODE#256, #260.)"""
+    """pyLODE's OntPub. pyLODE 3.3 configures the root logger at import (DEBUG, through its supermodel
+    loader); towncase is a library and leaves logging to its caller, so the root logger is put back as
+    it was. (3.4.1, the newest, does not import at all: RDFLib/pyLODE#256, #260.)"""
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
     try:
         from pylode.profiles.ontpub import OntPub
-        from pylode.profiles.vocpub import VocPub
     finally:
         root.setLevel(level)
         root.handlers[:] = handlers
-    return OntPub, VocPub
+    return OntPub
 
 
 def describe(ds: Dataset, folder: Path, written: list[export.Written], release: str, download_url: str,
@@ -474,3 +536,30 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def read(folder: Path) -> Dataset:
+    """The dataset of a package written by :func:`package` (its ``data/towncase.trig``), after checking
+    every file against ``SHA256SUMS``.
+
+    Raises:
+        InputError: no package there, a file missing or changed since it was packaged, or the TriG
+            does not parse.
+    """
+    folder = Path(folder)
+    sums = folder / CHECKSUMS
+    if not sums.is_file():
+        raise InputError("not a towncase package (no SHA256SUMS)", file=str(folder),
+                         hint="give the folder towncase package --out wrote")
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        path = folder / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            raise InputError(f"{name} is missing or differs from its SHA256SUMS line", file=str(folder),
+                             hint="the package is incomplete or was changed: write it again with towncase package")
+    ds = Dataset(default_union=True)
+    try:
+        ds.parse(folder / "data" / "towncase.trig", format="trig")
+    except Exception as err:  # rdflib's parsers raise many unrelated types
+        raise InputError(f"data/towncase.trig does not parse: {err}", file=str(folder)) from err
+    return ds
