@@ -210,33 +210,33 @@ def test_publish_replaces_our_graphs_and_leaves_others_alone(store, dataset, gra
         assert str(graph) in again.output
 
 
-def test_publish_with_a_wrong_password_exits_3(running, tmp_path):
+def test_publish_with_a_wrong_password_exits_5(running, tmp_path):
     endpoint = running("virtuoso").endpoint
     result = CliRunner().invoke(main, publish_args(endpoint, tmp_path, password="not-the-password"))
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 5, result.output
     assert "refused the login of 'dba' (HTTP 401)" in result.output and "--password-file" in result.output
 
 
-def test_publish_without_a_login_where_one_is_needed_exits_3(running):
+def test_publish_without_a_login_where_one_is_needed_exits_5(running):
     endpoint = running("virtuoso").endpoint
     result = CliRunner().invoke(main, ["publish", "--endpoint", endpoint.query_url,
                                        "--graph-store", endpoint.store_url])
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 5, result.output
     assert "refused access without a login" in result.output
 
 
-def test_publish_to_a_wrong_url_exits_3(running):
+def test_publish_to_a_wrong_url_exits_5(running):
     endpoint = running("oxigraph").endpoint
     wrong = endpoint.store_url.rsplit("/", 1)[0] + "/no-such-store"
     result = CliRunner().invoke(main, ["publish", "--endpoint", endpoint.query_url, "--graph-store", wrong])
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 5, result.output
     assert f"{wrong}: no such endpoint (HTTP 404)" in result.output and "/store" in result.output
 
 
-def test_publish_to_a_server_that_is_down_exits_3():
+def test_publish_to_a_server_that_is_down_exits_5():
     url = f"http://127.0.0.1:{stores.free_port()}/query"  # nothing listens there
     result = CliRunner().invoke(main, ["publish", "--endpoint", url])
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 5, result.output
     assert "connection refused" in result.output and "is the server running" in result.output
 
 

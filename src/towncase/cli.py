@@ -447,7 +447,7 @@ def new_case(slug: str, name_zh: str, name_en: str, code: str | None, parent: st
 from . import publish as publish_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
 from .errors import EndpointError  # noqa: E402
 
-EXIT_STORE = 3
+EXIT_STORE = 5  # 3 and 4 are an engine failure and a limit (see exit_code)
 
 
 @main.command()
@@ -469,7 +469,7 @@ def publish(endpoint: str, graph_store: str | None, user: str | None, password_f
     One named graph per case, the ontology, the concept schemes and the shared reference data (and
     links where the dataset has them) are each replaced with PUT (SPARQL 1.1 Graph Store HTTP Protocol);
     then a SPARQL query at --endpoint checks the store holds every triple. Other graphs of the
-    store are left alone. Exit 3 when the store is down, refuses the login or fails the check.
+    store are left alone. Exit 5 when the store is down, refuses the login or fails the check.
 
     \b
     Examples:
