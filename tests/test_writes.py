@@ -180,7 +180,7 @@ def test_build_into_a_case_folder_is_refused_before_any_work(monkeypatch):
 
 
 def test_protected_folders_cover_the_checkout():
-    assert {p.name for p in resources.protected_dirs()} == {"ontology", "data", "shapes", "queries"}
+    assert {p.name for p in resources.protected_dirs()} == {"ontology", "data", "shapes", "queries", "catalog"}
 
 
 def a_case(tmp_path: Path, text: str) -> Path:
