@@ -18,7 +18,7 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 from rdflib import Dataset, Graph, URIRef
@@ -57,6 +57,7 @@ class Endpoint:
     user: str | None = None
     password: str | None = None
     timeout: float = 120.0
+    _openers: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def store_url(self) -> str:
@@ -129,11 +130,30 @@ class Endpoint:
     def _opener(self) -> urllib.request.OpenerDirector:
         if self.user is None:
             return urllib.request.build_opener()
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        for url in {self.query_url, self.store_url}:
-            passwords.add_password(None, url, self.user, self.password or "")
-        return urllib.request.build_opener(urllib.request.HTTPBasicAuthHandler(passwords),
-                                           urllib.request.HTTPDigestAuthHandler(passwords))
+        if self._openers.get("auth") is None:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            for url in {self.query_url, self.store_url}:
+                passwords.add_password(None, url, self.user, self.password or "")
+            self._openers["auth"] = urllib.request.build_opener(urllib.request.HTTPBasicAuthHandler(passwords),
+                                                                _PreemptiveDigest(passwords))
+        return self._openers["auth"]
+
+    def check_login(self) -> None:
+        """Ask the graph store for a graph that does not exist, so that access is checked (and a
+        Digest challenge learnt) before any graph is sent: a server that refuses a large upload
+        closes the connection before it has read it (Virtuoso does), which would read as a broken
+        pipe rather than a refused login.
+
+        Raises:
+            EndpointError: the login is refused, or the store cannot be reached.
+        """
+        url = _with_query(self.store_url, {"graph": "urn:towncase:login-check"})
+        try:
+            self._send(urllib.request.Request(url, method="GET", headers={"Accept": "application/n-triples"}),
+                       "login check at")
+        except EndpointError as err:
+            if "(HTTP 404)" not in str(err):
+                raise
 
     def _refused(self, err: urllib.error.HTTPError, url: str, doing: str) -> EndpointError:
         try:
@@ -156,6 +176,29 @@ class Endpoint:
                              hint="the server's own message is above; check its log")
 
 
+class _PreemptiveDigest(urllib.request.HTTPDigestAuthHandler):
+    """HTTP Digest that, once it has a server's challenge, sends the answer with every later request
+    instead of waiting for a 401 (after which a large body would have to be sent twice)."""
+
+    def __init__(self, passwords) -> None:
+        super().__init__(passwords)
+        self._challenge: dict | None = None
+
+    def retry_http_digest_auth(self, req, auth):
+        _, challenge = auth.split(" ", 1)
+        self._challenge = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(challenge)))
+        return super().retry_http_digest_auth(req, auth)
+
+    def http_request(self, req):
+        if self._challenge is not None and not req.has_header("Authorization"):
+            answer = self.get_authorization(req, self._challenge)
+            if answer:
+                req.add_unredirected_header("Authorization", f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+
 def _unreachable(reason: object, url: str, timeout: float) -> EndpointError:
     host = urllib.parse.urlsplit(url).netloc
     if isinstance(reason, ConnectionRefusedError):
@@ -163,6 +206,10 @@ def _unreachable(reason: object, url: str, timeout: float) -> EndpointError:
                              hint="is the server running, and on that port?")
     if isinstance(reason, (TimeoutError, socket.timeout)):
         return EndpointError(f"{url}: no answer within {timeout:g} s", hint="is the server overloaded or stuck?")
+    if isinstance(reason, (BrokenPipeError, ConnectionResetError)):
+        return EndpointError(f"{url}: the server closed the connection while the data was sent",
+                             hint="it may refuse the login or the size of the upload: check --user, "
+                                  "--password-file and the server's log")
     if isinstance(reason, socket.gaierror):
         return EndpointError(f"{url}: unknown host {host}", hint="check the host name in the URL")
     return EndpointError(f"{url}: cannot reach the server: {reason}", hint="check the URL and that the server runs")
@@ -191,6 +238,7 @@ def publish(ds: Dataset, endpoint: Endpoint,
             of triples in a graph after the upload than ``ds`` has.
     """
     graphs = sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier))
+    endpoint.check_login()
     for graph in graphs:
         progress(f"PUT <{graph.identifier}> ({len(graph)} triples) → {endpoint.store_url}")
         endpoint.put_graph(graph.identifier, graph)
