@@ -10,11 +10,13 @@ from click.testing import CliRunner
 from rdflib import RDF, URIRef
 from rdflib.namespace import DCTERMS
 
-from conftest import SHARED
+from conftest import DATA
 from towncase import load, scaffold, validate
 from towncase.cli import main
 from towncase.errors import InputError
 from towncase.namespaces import PREFIXES, TC
+
+DATANG_TEXT = DATA / "datang" / "sources" / "datang.txt"
 
 ARTICLE = "织里镇位于太湖南岸。\n全镇工业总产值超500亿元,童装产业发达。\n"
 
@@ -30,15 +32,14 @@ def article(tmp_path):
     return path
 
 
-@pytest.mark.skipif(not (SHARED / "sources" / "datang.txt").is_file(), reason="shared/sources/datang.txt absent")
 def test_a_reference_town_from_a_fact_extraction_validates_as_created(tmp_path):
     data = tmp_path / "towns"
     done = scaffold.new_case("datang-2023", "大唐街道", "Datang", data, code="330681005",
-                             source=SHARED / "sources" / "datang.txt")
+                             source=DATANG_TEXT)
     assert done.town == URIRef(PREFIXES["place"] + "shaoxing-zhuji-datang") and not done.town_minted
     graph = load.case("datang-2023", corpus_of(data))
     blocks = sorted(graph.subjects(RDF.type, TC.FactExtraction))
-    headers = re.findall(r"^== (S\d+)", (SHARED / "sources" / "datang.txt").read_text(encoding="utf-8"), re.M)
+    headers = re.findall(r"^== (S\d+)", DATANG_TEXT.read_text(encoding="utf-8"), re.M)
     assert len(blocks) == len(headers) == 5, "one source per == S<n> block"
     s1 = URIRef(PREFIXES["source"] + "datang-2023-s1")
     assert str(graph.value(s1, DCTERMS.date)) == "2015-10-19"
@@ -47,7 +48,7 @@ def test_a_reference_town_from_a_fact_extraction_validates_as_created(tmp_path):
     assert graph.value(s3, DCTERMS.date) is None, "≈2021 is a guess, not the publication date"
     result = validate.check(corpus_of(data))
     assert result.conforms, [f.message for f in result.by_severity("Violation")]
-    assert (done.folder / "sources" / "datang.txt").read_bytes() == (SHARED / "sources" / "datang.txt").read_bytes()
+    assert (done.folder / "sources" / "datang.txt").read_bytes() == DATANG_TEXT.read_bytes()
 
 
 def test_a_new_town_is_minted_under_its_parent_with_a_quote_and_validates(tmp_path, article):
