@@ -15,22 +15,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import stores
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS, XSD
 from rdflib.query import Result
-
-import stores
 from test_queries import CATALOGUE, GOLDEN_CASES, _nodes
+
 from towncase import package, query
 from towncase.cli import main
 from towncase.publish import Endpoint
+
+pytestmark = pytest.mark.slow  # real servers started and loaded, the whole catalogue run in each
 
 STORES = list(stores.STARTERS)
 #: xsd:integer and the types derived from it: one value space (a store may type a count xsd:int).
 INTEGERS = {XSD.integer, XSD.int, XSD.long, XSD.short, XSD.byte, XSD.nonNegativeInteger, XSD.positiveInteger,
             XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedInt, XSD.unsignedLong}
+INT32 = 2**31 - 1
 
 #: The embedded answers are what the stores are compared with, not what is timed: a loaded machine
 #: must not turn them into time-limit errors.
@@ -71,6 +74,15 @@ VIRTUOSO_DEVIATIONS = {
                                                      "(1 of the 3 land-area observations)",
     "diankou-2022/policies-by-theme.thriving-industry": "https://github.com/openlink/virtuoso-opensource/issues/704 "
                                                         "(1 of 5 rows)",
+    # after the Datang case arrived (same class of fault; rewrites not yet tried for these):
+    "datang/case-overview": "https://github.com/openlink/virtuoso-opensource/issues/704 (Diankou's row of 2 missing)",
+    "datang/case-overview.en": "https://github.com/openlink/virtuoso-opensource/issues/704 (Diankou's row of 2 missing)",
+    "datang/policies-by-theme.beautiful-town": "https://github.com/openlink/virtuoso-opensource/issues/704 "
+                                               "(none of 8 rows)",
+    "datang/indicator-across-towns.share-of-national-output": "https://github.com/openlink/virtuoso-opensource/"
+                                                              "issues/704 (1 of 4 rows)",
+    "datang/indicator-across-towns.product-output-volume.en": "https://github.com/openlink/virtuoso-opensource/"
+                                                              "issues/704 (rows missing)",
 }
 
 
@@ -95,7 +107,7 @@ def running(request, tmp_path_factory, release):
             folder = tmp_path_factory.mktemp(name)
             server = stores.STARTERS[name](folder)
             request.addfinalizer(server.stop)
-            result = CliRunner().invoke(main, publish_args(server.endpoint, folder) + ["--package", str(release)])
+            result = CliRunner().invoke(main, [*publish_args(server.endpoint, folder), "--package", str(release)])
             assert result.exit_code == 0, result.output
             started[name] = server
         return started[name]
@@ -130,7 +142,10 @@ def term(node):
         return node
     datatype = node.datatype or (None if node.language else XSD.string)
     if datatype in INTEGERS:
-        return ("integer", int(str(node)))
+        number = int(str(node))
+        # Virtuoso 7's integers are 32-bit: it gives an xsd:integer beyond them back as an xsd:decimal of
+        # the same value (Datang's 55.3亿双 = 5530000000). Only there do an integer and a decimal compare equal.
+        return ("decimal", Decimal(number).normalize()) if abs(number) > INT32 else ("integer", number)
     if datatype == XSD.decimal:
         return ("decimal", Decimal(str(node)).normalize())
     if datatype in (XSD.double, XSD.float):
@@ -215,7 +230,7 @@ def test_publish_replaces_our_graphs_and_leaves_others_alone(store, dataset, gra
     store.put_graph(other, Graph().add((other, RDFS.label, Literal("kept"))))
     again = CliRunner().invoke(main, publish_args(store, tmp_path))
     assert again.exit_code == 0, again.output
-    held = store.triples(graphs + [other])
+    held = store.triples([*graphs, other])
     assert held == {**{g: len(dataset.graph(g)) for g in graphs}, other: 1}  # replaced, not appended
     for graph in graphs:
         assert str(graph) in again.output
