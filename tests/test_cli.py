@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from artefacts import ROOT
 from click.testing import CliRunner
 from rdflib import RDF, SH, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS, XSD
 
-from artefacts import ROOT
 from towncase import load
 from towncase.cli import main
 from towncase.labels import curie
@@ -113,7 +113,7 @@ def test_broken_copy_fails_naming_node_and_fix(tmp_path, breaking, path, shape):
     assert result.exit_code == 1, result.output
     violations = [block for block in result.output.split("Violation: ")[1:] if block.startswith(curie(node))]
     assert any(f"path:  {path}\n  check: {shape}\n" in block for block in violations), result.output
-    message = [b for b in violations if f"check: {shape}" in b][0].split(f"check: {shape}", 1)[1]
+    message = next(b for b in violations if f"check: {shape}" in b).split(f"check: {shape}", 1)[1]
     assert len(message.strip()) > 20, "the message must say what to fix"
     assert "does not conform" in result.output
     assert broken.read_bytes() == before, "validate must not modify its input"

@@ -10,10 +10,10 @@ import shutil
 from dataclasses import replace
 
 import pytest
+from artefacts import DATA_FILES, QUERY_FILES, TURTLE_FILES, ids
 from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
-from artefacts import DATA_FILES, QUERY_FILES, TURTLE_FILES, ids
 from towncase import load, validate
 from towncase.errors import InputError
 from towncase.namespaces import BASE, PREFIXES, TC
@@ -58,7 +58,7 @@ def test_case_uses_only_terms_of_the_shared_ontology(case, corpus, ontology):
     concept schemes use."""
     declared = set(ontology.subjects())
     graph = load.case(case, corpus)
-    for s, p, o in graph:
+    for _s, p, o in graph:
         for term in (p, o if p == RDF.type else None):
             if term is not None and str(term).startswith(str(TC)):
                 assert term in declared, f"{case} uses {term}, which the ontology does not declare"
@@ -98,7 +98,7 @@ def test_reference_places_carry_their_division_code(corpus):
     """Every administrative area of the reference data below the country has its NBS code, and a code
     extends its parent's (330681104 lies in 330681)."""
     reference = load.reference(corpus)
-    areas = {s for s in reference.subjects(TC.administrativeParent, None)}
+    areas = set(reference.subjects(TC.administrativeParent, None))
     assert areas
     for area in areas:
         code = reference.value(area, TC.divisionCode)
@@ -195,7 +195,7 @@ def test_two_folders_defining_the_same_case_are_an_input_error(tmp_path, corpus)
 def test_an_entity_minted_by_two_cases_is_an_input_error(tmp_path, corpus):
     folder = tmp_path / "copy"
     shutil.copytree(corpus.case(CASES[0]).path, folder)
-    with pytest.raises(InputError, match="typed .minted. here and in"):
+    with pytest.raises(InputError, match=r"typed .minted. here and in"):
         load.check_minting(load.corpus([folder], env=False))
 
 

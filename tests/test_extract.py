@@ -12,11 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from artefacts import ROOT
 from click.testing import CliRunner
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from artefacts import ROOT
 from towncase import extract, load, validate
 from towncase.cli import main
 from towncase.errors import InputError
@@ -296,8 +296,7 @@ def test_round_trip_extract_review_apply_validates(tmp_path, case_folder):
     assert result.exit_code == 0, result.output
     before = source.read_bytes()
     review(sheet, {
-        **{w: ACCEPT for w in ("3个", "4个", "14个", "105家", "339家", "15名", "1个", "18.7平方公里", "10余条",
-                               "5家", "15家", "3.2万人")},
+        **dict.fromkeys(("3个", "4个", "14个", "105家", "339家", "15名", "1个", "18.7平方公里", "10余条", "5家", "15家", "3.2万人"), ACCEPT),
         "两条": {"decision": "reject"},
         "470多万元": {"decision": "修改", "notes": "外债是侠父村村集体的;本例的主体记为镇 | the debt is the Xiafu village "
                                                  "collective's; this test records it for the town"},

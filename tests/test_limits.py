@@ -69,7 +69,7 @@ def test_an_answer_under_the_cap_is_complete():
 def test_a_huge_query_text_is_refused_before_parsing():
     values = " ".join(f'"v{i}"' for i in range(20_000))
     with pytest.raises(LimitError, match="longer than"):
-        query.from_text(f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}").prepared
+        query.from_text(f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}").prepared  # noqa: B018 (reading it prepares the query)
 
 
 def test_an_engine_error_while_rows_are_produced_exits_3():

@@ -55,7 +55,7 @@ def test_no_imports(ontology):
 def test_namespace_class_matches_ontology(ontology):
     """The closed namespace in Python and the ontology file declare the same terms."""
     declared = {str(t)[len(str(TC)):] for t in tc_terms(ontology)}
-    in_python = {name for name in TC.__annotations__}
+    in_python = set(TC.__annotations__)
     assert declared == in_python
 
 
@@ -127,7 +127,7 @@ def test_stays_within_owl2_rl_constructs(ontology):
     assert used <= RL_SAFE, used - RL_SAFE
     for members in ontology.objects(None, OWL.members):
         assert all(isinstance(m, URIRef) for m in Collection(ontology, members)), "disjoint members must be named"
-    for s, p, o in ontology.triples((None, RDFS.subClassOf, None)):
+    for s, _p, o in ontology.triples((None, RDFS.subClassOf, None)):
         assert isinstance(o, URIRef), f"{s} has an anonymous superclass"
     for prop in set(ontology.subjects(RDF.type, OWL.DatatypeProperty)):
         for parent in ontology.objects(prop, RDFS.subPropertyOf):

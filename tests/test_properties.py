@@ -4,6 +4,7 @@ error, and every export format gives back the graph it was given, whatever the l
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -28,7 +29,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 def a_graph(texts: list[str], languages: list[str | None], identifier: str = "graph/a") -> Graph:
     graph = Graph(identifier=URIRef(EX + identifier))
-    for i, (text, lang) in enumerate(zip(texts, languages)):
+    for i, (text, lang) in enumerate(zip(texts, languages, strict=False)):
         subject = BNode() if i % 3 == 2 else URIRef(f"{EX}thing/{i}")
         graph.add((subject, URIRef(f"{EX}note"), Literal(text, lang=lang)))
     return graph
@@ -71,10 +72,8 @@ def test_dataset_exports_round_trip_graph_by_graph(first, second, languages):
 @SETTINGS
 @given(st.binary(max_size=300), st.sampled_from(["ttl", "nt", "trig", "nq", "jsonld", "rdf"]))
 def test_the_front_end_takes_any_bytes_without_an_untyped_error(data, suffix):
-    try:
+    with contextlib.suppress(TowncaseError):
         parse_export(data, suffix)
-    except TowncaseError:
-        pass
 
 
 @SETTINGS

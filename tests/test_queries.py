@@ -15,19 +15,19 @@ import os
 import re
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import yaml
+from artefacts import QUERY_FILES, ROOT
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.compare import isomorphic
-from rdflib.namespace import XSD
+from rdflib.namespace import XSD, Namespace
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
-from artefacts import QUERY_FILES, ROOT
-from towncase import export, load, query, reason, render
+from towncase import export, load, query, render
 from towncase.cli import main
 from towncase.errors import InputError, ParameterError, UnknownNameError
 from towncase.labels import curie
@@ -118,7 +118,7 @@ def answer(dataset, rdfs_dataset):
     computed once per module."""
     graphs = {"none": dataset, "rdfs": rdfs_dataset}
 
-    @lru_cache(maxsize=None)
+    @cache
     def cached(name: str, params: tuple = (), lang: str = "zh", inference: str = "none") -> Result:
         return _materialised(query.answer(graphs[inference], CATALOGUE[name], dict(params), lang))
 
@@ -130,7 +130,7 @@ def answer(dataset, rdfs_dataset):
 
 def _materialised(result: Result) -> Result:
     if result.type == "SELECT":
-        result.bindings  # materialise once; the result can then be read many times
+        _ = result.bindings  # materialise once; the result can then be read many times
     return result
 
 
@@ -277,7 +277,7 @@ def test_parameters_can_be_written_into_the_text(name, dataset, answer):
         written = written_in(param)
         if written is None:
             continue
-        text, n = re.subn(rf"[?$]{param.name}(?![\w\u00b7\u0300-\u036f\u203f\u2040])", lambda _: written, text)
+        text, n = re.subn(rf"[?$]{param.name}(?![\w\u00b7\u0300-\u036f\u203f\u2040])", lambda _, w=written: w, text)
         assert n, f"?{param.name} is not in the text"
         if param.name != "lang":
             values[param.name] = param.default if param.default is not None else param.example
@@ -367,7 +367,7 @@ def test_answer_matches_reviewed_golden(case, name, params, lang, stem, case_dat
         assert isomorphic(expected, result.graph), f"{stem}: the graph differs from its golden"
         return
     path = folder / f"{stem}.tsv"
-    actual = [header(result)] + ordered_rows(result)
+    actual = [header(result), *ordered_rows(result)]
     if update_goldens:
         export.write_atomic(path, ("\n".join(actual) + "\n").encode("utf-8"))
     assert path.is_file(), f"no golden {case}/{path.name}: run pytest --update-goldens and review it"
@@ -460,34 +460,34 @@ def _remove(graph, s, p, lang=None):
             graph.remove((s, p, o))
 
 
-I = {prefix: (lambda ns: lambda local: URIRef(ns + local))(ns) for prefix, ns in PREFIXES.items()}
-TOWN = I["place"]("shaoxing-zhuji-diankou")
-GDP = I["observation"]("diankou-2022-diankou-gdp")
+MINT = {prefix: Namespace(ns).term for prefix, ns in PREFIXES.items()}
+TOWN = MINT["place"]("shaoxing-zhuji-diankou")
+GDP = MINT["observation"]("diankou-2022-diankou-gdp")
 
 #: quality check → (how to break a copy of the graph, the IRI the check must then report)
 BREAKERS = {
     "missing-label-violation": (lambda g: _remove(g, TOWN, RDFS.label, "en"), TOWN),
     "duplicate-label-violation": (lambda g: g.add((TOWN, RDFS.label, Literal("店口", lang="zh-Hans"))), TOWN),
     "incomplete-observation-violation": (lambda g: _remove(g, GDP, TC.unit), GDP),
-    "quote-without-source-violation": (lambda g: _remove(g, I["quote"]("diankou-2022-gdp"), TC.quotedFrom),
-                                       I["quote"]("diankou-2022-gdp")),
-    "unused-quote-violation": (lambda g: [g.add((I["quote"]("spare"), RDF.type, TC.Quote)),
-                                          g.add((I["quote"]("spare"), TC.text, Literal("店口", lang="zh-Hans")))],
-                               I["quote"]("spare")),
-    "orphan-entity-violation": (lambda g: [g.add((I["person"]("nobody"), RDF.type, TC.Person)),
-                                           g.add((I["person"]("nobody"), RDFS.label, Literal("无名", lang="zh-Hans")))],
-                                I["person"]("nobody")),
+    "quote-without-source-violation": (lambda g: _remove(g, MINT["quote"]("diankou-2022-gdp"), TC.quotedFrom),
+                                       MINT["quote"]("diankou-2022-gdp")),
+    "unused-quote-violation": (lambda g: [g.add((MINT["quote"]("spare"), RDF.type, TC.Quote)),
+                                          g.add((MINT["quote"]("spare"), TC.text, Literal("店口", lang="zh-Hans")))],
+                               MINT["quote"]("spare")),
+    "orphan-entity-violation": (lambda g: [g.add((MINT["person"]("nobody"), RDF.type, TC.Person)),
+                                           g.add((MINT["person"]("nobody"), RDFS.label, Literal("无名", lang="zh-Hans")))],
+                                MINT["person"]("nobody")),
     "undeclared-term-violation": (lambda g: g.add((TOWN, TC._NS["lable"], Literal("x"))), TC._NS["lable"]),
-    "domain-range-violation": (lambda g: g.add((I["programme"]("diankou-xiafu-red-tourism"), TC.borders, TOWN)),
-                               I["programme"]("diankou-xiafu-red-tourism")),
-    "indicator-unit-violation": (lambda g: g.set((I["observation"]("diankou-2022-diankou-land-area"), TC.unit,
-                                                  I["unit"]("NUM"))), I["indicator"]("land-area")),
-    "fraction-range-violation": (lambda g: g.set((I["observation"]("diankou-2022-new-resident-children-public-school-share"),
+    "domain-range-violation": (lambda g: g.add((MINT["programme"]("diankou-xiafu-red-tourism"), TC.borders, TOWN)),
+                               MINT["programme"]("diankou-xiafu-red-tourism")),
+    "indicator-unit-violation": (lambda g: g.set((MINT["observation"]("diankou-2022-diankou-land-area"), TC.unit,
+                                                  MINT["unit"]("NUM"))), MINT["indicator"]("land-area")),
+    "fraction-range-violation": (lambda g: g.set((MINT["observation"]("diankou-2022-new-resident-children-public-school-share"),
                                                   TC.value, Literal(45))),
-                                 I["observation"]("diankou-2022-new-resident-children-public-school-share")),
-    "containment-cycle-violation": (lambda g: g.add((I["place"]("shaoxing"), TC.locatedIn, TOWN)), TOWN),
-    "town-without-province-violation": (lambda g: _remove(g, I["place"]("shaoxing"), TC.administrativeParent), TOWN),
-    "dangling-link-violation": (lambda g: g.add((TOWN, TC.borders, I["place"]("nowhere"))), I["place"]("nowhere")),
+                                 MINT["observation"]("diankou-2022-new-resident-children-public-school-share")),
+    "containment-cycle-violation": (lambda g: g.add((MINT["place"]("shaoxing"), TC.locatedIn, TOWN)), TOWN),
+    "town-without-province-violation": (lambda g: _remove(g, MINT["place"]("shaoxing"), TC.administrativeParent), TOWN),
+    "dangling-link-violation": (lambda g: g.add((TOWN, TC.borders, MINT["place"]("nowhere"))), MINT["place"]("nowhere")),
 }
 
 
@@ -550,12 +550,12 @@ def test_unknown_prefix_suggests_the_canonical_ones():
 
 
 def test_header_errors_name_the_file():
-    with pytest.raises(UnknownNameError, match="mine.rq: 'sumary'(.|\n)*did you mean summary"):
+    with pytest.raises(UnknownNameError, match=r"mine.rq: 'sumary'(.|\n)*did you mean summary"):
         query.from_text("#+ sumary: typo\nSELECT * WHERE { ?s ?p ?o }", "mine.rq")
     bad = query.from_text("#+ params:\n#+   x: {type: float}\nSELECT ?x WHERE { ?s ?p ?x }", "mine.rq")
-    with pytest.raises(UnknownNameError, match="mine.rq: 'float'"):
-        bad.params
-    with pytest.raises(InputError, match="^mine.rq: bad #[+] header"):
+    with pytest.raises(UnknownNameError, match=r"mine\.rq: 'float'"):
+        _ = bad.params
+    with pytest.raises(InputError, match=r"^mine\.rq: bad #[+] header"):
         query.from_text("#+ [unclosed\nSELECT * WHERE { ?s ?p ?o }", "mine.rq")
 
 
@@ -705,7 +705,7 @@ def test_lang_falls_back_to_the_other_language(dataset):
         named = copy.graph(graph.identifier)
         named += graph
     reference = copy.graph(URIRef(PREFIXES["graph"] + "reference"))
-    reference.remove((I["place"]("shaoxing"), RDFS.label, Literal("Shaoxing", lang="en")))
+    reference.remove((MINT["place"]("shaoxing"), RDFS.label, Literal("Shaoxing", lang="en")))
     labels = {str(r.container): r.containerLabel for r in query.answer(copy, q, {}, "en")}
     assert labels[PREFIXES["place"] + "shaoxing"] == Literal("绍兴市", lang="zh-Hans")
     assert labels[PREFIXES["place"] + "zhejiang"] == Literal("Zhejiang Province", lang="en")
@@ -779,7 +779,7 @@ def test_inference_option(cli):
 def test_queries_lists_the_catalogue_in_both_languages(cli):
     zh, en = cli("queries"), cli("queries", "--lang", "en")
     assert zh.exit_code == en.exit_code == 0
-    for name, q in CATALOGUE.items():
+    for name in CATALOGUE:
         assert name in zh.output and name in en.output
     assert CATALOGUE["town-profile"].summary("zh")[:10] in zh.output
     assert "Town profile" in en.output

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
+from artefacts import ROOT
 from pyshacl import validate as pyshacl_validate
 from pyshacl.entrypoints import meta_validate
 from pyshacl.errors import ReportableRuntimeError
@@ -42,7 +43,6 @@ from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SKOS, XSD
 
-from artefacts import ROOT
 from towncase import load, reason, resources, validate
 from towncase.namespaces import PREFIXES, TC, bind_prefixes, bound_copy
 
@@ -100,7 +100,7 @@ class Fixture:
 HEADER = re.compile(r"#\s*(expect(?:\[(\w+)\])?|inference|allow)\s*:\s*(.*)")
 
 
-@lru_cache(maxsize=None)
+@cache
 def fixture(path: Path) -> Fixture:
     """The fixture's header: expectations, regimes, allowed warnings."""
     fix = Fixture(path)
@@ -154,14 +154,14 @@ def with_concepts(data: Graph) -> Graph:
 PREFIX_LINE = "".join(f"@prefix {prefix}: <{namespace}> . " for prefix, namespace in PREFIXES.items())
 
 
-@lru_cache(maxsize=None)
+@cache
 def own_data(path: Path) -> Graph:
     """The triples a fixture file itself holds, read with the canonical prefixes, literals as written."""
     with load.literals_as_written():
         return Graph().parse(data=PREFIX_LINE + path.read_text(encoding="utf-8"), format="turtle")
 
 
-@lru_cache(maxsize=None)
+@cache
 def fixture_data(path: Path) -> Graph:
     """A fixture's triples merged with the shared base."""
     return own_data(BASE) + own_data(path)
@@ -299,7 +299,7 @@ def test_every_fixture_expectation_names_a_shipped_shape():
 # the shapes themselves
 # ---------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def shapes_file(path: Path) -> Graph:
     return load.parse_file(path)
 
@@ -570,7 +570,7 @@ def test_every_literal_helper_pairs_datatype_and_lexical_pattern():
     """The helpers the value shapes use for typed literals check the lexical form, not only the IRI."""
     shapes = shapes_file(MAIN)
     for datatype in ILL_FORMED:
-        helpers = [s for s in shapes.subjects(SH.datatype, datatype) if not (s, SH.path, None) in shapes]
+        helpers = [s for s in shapes.subjects(SH.datatype, datatype) if (s, SH.path, None) not in shapes]
         assert helpers, f"no literal helper shape for {curie(datatype)}"
         for helper in helpers:
             assert (helper, SH.pattern, None) in shapes, f"{curie(helper)} checks {curie(datatype)} without sh:pattern"

@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from artefacts import ROOT
 
 ARTEFACTS = ["ontology/towncase.ttl", "ontology/schemes/indicators.ttl", "data/diankou-2022/observations.ttl",
@@ -32,6 +31,7 @@ def test_wheel_contains_artefacts(wheel):
     for artefact in ARTEFACTS:
         assert f"towncase/{artefact}" in names, artefact
     assert any(n.startswith("towncase/shapes/") and n.endswith(".shapes.ttl") for n in names)
+    assert "towncase/py.typed" in names, "type checkers of code that imports towncase read its annotations"
 
 
 @pytest.mark.slow

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from artefacts import ROOT
 from click.testing import CliRunner
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from artefacts import ROOT
 from towncase import export, load, resources
 from towncase.cli import main
 from towncase.errors import OutputError
@@ -215,7 +215,7 @@ def test_outputs_inside_an_input_folder_are_refused(tmp_path):
 # --- nothing written when the data does not conform; infer exits 1 on a contradiction ----------------
 
 def test_nothing_is_written_when_the_data_does_not_conform(tmp_path):
-    cases = a_case(tmp_path, f"""\
+    cases = a_case(tmp_path, """\
         @prefix tc: <https://w3id.org/towncase/ontology#> .
         <https://w3id.org/towncase/id/place/testtown> a tc:Town .
     """)

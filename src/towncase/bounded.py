@@ -17,8 +17,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .errors import EngineError, InputError, LimitError, OfflineError, ParameterError, TowncaseError
 
@@ -94,7 +95,7 @@ def _work(send: Any, func: Callable[..., Any], args: tuple, limits: Limits, doin
         except MemoryError:
             outcome.append(("error", ("LimitError", f"{doing}: it needs more than {limits.max_memory:,} bytes of memory",
                                       "narrow it down", "memory")))
-        except BaseException as err:  # noqa: BLE001 - everything goes back to the parent, typed
+        except BaseException as err:
             outcome.append(("error", ("EngineError", f"{doing}: {type(err).__name__}: {err}",
                                       "run again with --debug; if the input is valid, this is a bug to report", "")))
 
@@ -104,7 +105,7 @@ def _work(send: Any, func: Callable[..., Any], args: tuple, limits: Limits, doin
     thread.join()
     try:
         send.send(outcome[0])
-    except Exception as err:  # noqa: BLE001 - e.g. an answer that does not pickle
+    except Exception as err:
         send.send(("error", ("EngineError", f"cannot hand the answer back: {type(err).__name__}: {err}", "", "")))
     send.close()
 

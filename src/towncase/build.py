@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import export, load, stats, validate
+from .stats import CaseSummary, Stats
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,8 @@ class Build:
     (none when the data does not conform)."""
 
     validation: validate.ValidationResult
-    stats: stats.Stats
-    cases: list[stats.CaseSummary]
+    stats: Stats
+    cases: list[CaseSummary]
     written: list[export.Written] = field(default_factory=list)
 
 

@@ -361,6 +361,7 @@ def extract_command(source: Path | None, case: str | None, output: Path | None, 
         done = extract_stage.apply(extract_stage.read_sheet(review), review, case, data)
         click.echo(render.extract_applied(done))
         return
+    assert source is not None  # one of the two, checked above
     proposal = extract_stage.propose_file(source, case, data)
     for remark in proposal.remarks:
         click.echo(f"note: {remark}", err=True)

@@ -7,8 +7,8 @@ can be rebased from the canonical ``https://w3id.org/towncase/`` to another base
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import errno
 import glob
 import hashlib
 import json
@@ -16,9 +16,9 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
@@ -62,20 +62,24 @@ def serialize(graph: Graph | Dataset, fmt: str, prefixes: dict[str, str] | None 
     if fmt not in FORMATS:
         raise UnknownNameError("export format", fmt, list(FORMATS))
     prefixes = prefixes or PREFIXES
-    if fmt in DATASET_FORMATS and not isinstance(graph, Dataset):  # one graph: a dataset of one named graph
-        whole = Dataset()
-        named = whole.graph(graph.identifier)
-        named += graph
-        graph = whole
     with engine_errors("rdflib's serializer"):
-        if fmt == "trig":
-            return _trig(graph, prefixes).encode("utf-8")
-        if fmt == "nq":
+        if fmt in DATASET_FORMATS:
+            ds = graph if isinstance(graph, Dataset) else _dataset_of(graph)
+            if fmt == "trig":
+                return _trig(ds, prefixes).encode("utf-8")
             return _sorted_lines([line[:-1] + ("." if isinstance(g.identifier, BNode) else f"<{g.identifier}> .")
-                                  for g in graph.graphs() if len(g)
+                                  for g in ds.graphs() if len(g)
                                   for line in _canonical(g, prefixes, _scope(g)).serialize(format="nt").split("\n")
                                   if line.endswith(" .")])
         return _graph_format(graph, fmt, prefixes)
+
+
+def _dataset_of(graph: Graph) -> Dataset:
+    """One graph as a dataset of one named graph (a dataset format of a single graph)."""
+    whole = Dataset()
+    named = whole.graph(graph.identifier)
+    named += graph
+    return whole
 
 
 def _graph_format(graph: Graph, fmt: str, prefixes: dict[str, str]) -> bytes:
@@ -113,13 +117,14 @@ def _scope(graph: Graph) -> str:
 
 
 def _sorted_lines(lines: list[str]) -> bytes:
-    return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
+    return ("\n".join(sorted({line for line in lines if line.strip()})) + "\n").encode("utf-8")
 
 
 def _trig(ds: Dataset, prefixes: dict[str, str]) -> str:
     """TriG with the named graphs in order of their names, each block written by the (ordered)
     Turtle serializer; rdflib's own TriG writer follows store order, which varies between runs."""
-    declared, blocks = {}, []
+    declared: dict[str, None] = {}  # the @prefix lines, in order, once
+    blocks: list[str] = []
     for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
         lines = _canonical(graph, prefixes, _scope(graph)).serialize(format="turtle").split("\n")
         header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
@@ -381,10 +386,8 @@ def _alive(pid: int) -> bool:
 
 
 def _unlink_quietly(path: Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def _sync_folder(folder: Path) -> None:

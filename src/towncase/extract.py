@@ -17,12 +17,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Node, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from . import export, load, quantities
@@ -100,20 +101,20 @@ def vocabulary(concepts: Graph | None = None) -> Vocabulary:
     """Read the unit words (``skos:hiddenLabel`` of the units scheme) and the indicator labels (pref-, alt-
     and hidden labels in zh) from the concept schemes (the shipped ones by default)."""
     concepts = concepts if concepts is not None else load.concepts()
-    unit_words = {}
-    for unit in sorted(concepts.subjects(SKOS.inScheme, UNIT_SCHEME)):
+    unit_words: dict[str, URIRef] = {}
+    for unit in sorted(_iris(concepts.subjects(SKOS.inScheme, UNIT_SCHEME))):
         for word in concepts.objects(unit, SKOS.hiddenLabel):
             unit_words[str(word)] = unit
-    indicators = sorted(concepts.subjects(SKOS.inScheme, INDICATOR_SCHEME))
-    words = []
+    indicators = sorted(_iris(concepts.subjects(SKOS.inScheme, INDICATOR_SCHEME)))
+    words: list[tuple[str, URIRef]] = []
     for indicator in indicators:
         for prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
             for word in concepts.objects(indicator, prop):
                 if isinstance(word, Literal) and (word.language or "").lower().startswith("zh"):
                     words.append((str(word), indicator))
-    broader = {i: frozenset(o for o in concepts.transitive_objects(i, SKOS.broader) if o != i) for i in indicators}
+    broader = {i: frozenset(_iris(o for o in concepts.transitive_objects(i, SKOS.broader) if o != i)) for i in indicators}
     units = {i: concepts.value(i, QUDT_APPLICABLE_UNIT) for i in indicators}
-    return Vocabulary(unit_words, tuple(sorted(set(words))), {i: u for i, u in units.items() if u is not None},
+    return Vocabulary(unit_words, tuple(sorted(set(words))), {i: u for i, u in units.items() if isinstance(u, URIRef)},
                       broader, concepts)
 
 
@@ -206,7 +207,9 @@ def passages(text: str) -> list[Passage]:
             body = line.group(0).rstrip()
             if not body.strip() or body.lstrip().startswith("#"):
                 continue
-            bullet = re.match(r"\s*(?:[-*•]\s+)?", body).end()
+            lead = re.match(r"\s*(?:[-*•]\s+)?", body)
+            assert lead is not None  # the pattern matches the empty string
+            bullet = lead.end()
             lines.append(Passage(start + line.start() + bullet, start + line.start() + len(body), block))
     return lines
 
@@ -277,7 +280,7 @@ def propose(text: str, setting: Setting = Setting(), vocab: Vocabulary | None = 
     remarks = [f"block {b.name} left out: marked unreliable ({b.header})" for b, _, _ in blocks(text) if b.unreliable]
     if setting.case is None:
         remarks.append("no case: subject and source are left empty (give --case)")
-    candidates = []
+    candidates: list[Candidate] = []
     for passage in passages(text):
         for found in _quantities_in(text, passage, pattern, vocab):
             start, end, written = found
@@ -362,7 +365,9 @@ def _indicator(text: str, passage: Passage, start: int, end: int, unit: URIRef, 
     written = text[start:end]
     # After a counter comes what is counted, and its last word is the head (105家高新技术企业, 一万家生产企业):
     # a label inside the words right after the number counts from their end.
-    phrase = len(re.match(r"[\u4e00-\u9fff“”\"]*", right).group(0))
+    head = re.match(r"[\u4e00-\u9fff“”\"]*", right)
+    assert head is not None  # the pattern matches the empty string
+    phrase = len(head.group(0))
     nearest: dict[URIRef, tuple[int, int]] = {}
     for word, indicator in vocab.indicator_words:
         if not _compatible(vocab.indicator_unit.get(indicator), unit, value):
@@ -395,7 +400,7 @@ def _time(text: str, passage: Passage, start: int, setting: Setting) -> tuple[Ti
     year = (block.date[:4] if block.date else None) if block else setting.year
     own = "本块日期的年份" if block else "来源的年份"
     own_en = "the block's year" if block else "the source's year"
-    before = [m for m in quantities.TIME.finditer(text, passage.start, start)]
+    before = list(quantities.TIME.finditer(text, passage.start, start))
     if not before:
         if year is None:
             return None, f"原文未给时间,{own}未知:请填写时间 | the text gives no time and {own_en} is unknown: {FILL_IN}"
@@ -429,11 +434,11 @@ def setting_for(source: Path, case: load.CaseFolder | None, data: load.Corpus) -
     if case is None:
         return Setting()
     graph = load.case(case.name, data)
-    case_node = next(iter(sorted(graph.subjects(RDF.type, TC.Case))), None)
+    case_node = next(iter(sorted(graph.subjects(RDF.type, TC.Case), key=str)), None)
     subject = graph.value(case_node, TC.caseOf) if case_node is not None else None
     text = source.read_bytes()
     sources, year = [], None
-    for doc in sorted(graph.subjects(TC.localCopy, None)):
+    for doc in sorted(_iris(graph.subjects(TC.localCopy, None))):
         copy = case.path / str(graph.value(doc, TC.localCopy))
         if not copy.is_file() or copy.read_bytes() != text:
             continue
@@ -446,7 +451,7 @@ def setting_for(source: Path, case: load.CaseFolder | None, data: load.Corpus) -
             year = str(issued)[:4]
     if year is None and case_node is not None and graph.value(case_node, DCTERMS.issued) is not None:
         year = str(graph.value(case_node, DCTERMS.issued))[:4]
-    return Setting(case.name, subject, year, tuple(sources))
+    return Setting(case.name, subject if isinstance(subject, URIRef) else None, year, tuple(sources))
 
 
 def propose_file(source: Path, case: str | None = None, data: load.Corpus | None = None) -> Proposal:
@@ -561,7 +566,7 @@ def read_sheet(path: Path) -> list[ReviewRow]:
     if missing:
         raise InputError(f"the review sheet has no column {', '.join(missing)}", file=str(path), line=1,
                          hint="keep the header row towncase extract wrote (columns may be reordered, not renamed)")
-    return [ReviewRow(number, {name: _unescape(cell).strip() for name, cell in zip(names, row)})
+    return [ReviewRow(number, {name: _unescape(cell).strip() for name, cell in zip(names, row, strict=False)})
             for number, row in enumerate(rows[1:], start=2) if any(cell.strip() for cell in row)]
 
 
@@ -663,6 +668,11 @@ def _problems(row: ReviewRow, context: _Context, case: str) -> list[str]:
     return problems
 
 
+def _iris(nodes: Iterable[Node | None]) -> list[URIRef]:
+    """The IRIs among ``nodes`` (concepts of a scheme are IRIs; a blank node cannot be named in a sheet)."""
+    return [node for node in nodes if isinstance(node, URIRef)]
+
+
 def _iri(text: str) -> URIRef | None:
     """A CURIE of a canonical prefix (or a full IRI) as an IRI; ``None`` for an empty cell."""
     text = text.strip().strip("<>")
@@ -745,6 +755,13 @@ def _time_type(text: str) -> URIRef | None:
     return None
 
 
+def _filled(text: str) -> URIRef:
+    """The IRI of a cell the sheet's checks found filled in."""
+    iri = _iri(text)
+    assert iri is not None, "a row with an empty cell is refused before it is applied"
+    return iri
+
+
 def _local(iri: URIRef) -> str:
     """The last part of an IRI path, as a slug part: place:shaoxing-zhuji-diankou → shaoxing-zhuji-diankou."""
     return re.split(r"[/#]", str(iri))[-1]
@@ -758,14 +775,14 @@ def _observations(rows: list[ReviewRow], context: _Context, case: str) -> tuple[
                  str(case_graph.value(o, TC.valueAsWritten)), str(case_graph.value(o, TC.referenceTime)))
                 for o in case_graph.subjects(RDF.type, TC.Observation)}
     quotes = {(str(case_graph.value(q, TC.text)), case_graph.value(q, TC.quotedFrom)): q
-              for q in sorted(case_graph.subjects(RDF.type, TC.Quote))}
+              for q in sorted(case_graph.subjects(RDF.type, TC.Quote), key=str)}
     taken = set(context.known.subjects())
     times: dict[str, set[str]] = {}
     already = 0
     for row in rows:
-        subject = _iri(row["subject"] or row["suggested_subject"])
-        indicator = _iri(row["indicator"] or row["suggested_indicator"])
-        source = _iri(row["source"])
+        subject = _filled(row["subject"] or row["suggested_subject"])
+        indicator = _filled(row["indicator"] or row["suggested_indicator"])
+        source = _filled(row["source"])
         key = (subject, indicator, row["value_as_written"], row["time"])
         if key in existing:
             already += 1
@@ -804,9 +821,9 @@ def _mint(kind: str, slug: str, suffixes: list[tuple[str, str]], numbered: str, 
 
 
 def _describe(graph: Graph, observation: URIRef, apart: str, row: ReviewRow, subject: URIRef,
-              indicator: URIRef, quote: URIRef, context: _Context) -> None:
+              indicator: URIRef, quote: Node, context: _Context) -> None:
     value = Decimal(row["value"])
-    unit = _iri(row["unit"])
+    unit = _filled(row["unit"])
     subject_labels = label_map(context.known, subject)
     indicator_labels = label_map(context.vocab.concepts, indicator)
     suffix = f"({apart})" if apart else ""

@@ -16,7 +16,7 @@ def label_map(graph: Graph, node: Node | None) -> dict[str, str]:
     if node is None:
         return labels
     for prop in LABEL_PROPERTIES:
-        for label in sorted(graph.objects(node, prop)):
+        for label in sorted(graph.objects(node, prop), key=str):
             if isinstance(label, Literal):
                 lang = (label.language or "").lower()
                 labels.setdefault("zh" if lang.startswith("zh") else lang, str(label))

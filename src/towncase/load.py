@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Iterator
 from xml.sax import SAXParseException
 
 import rdflib
@@ -25,7 +25,7 @@ from rdflib import OWL, RDF, Dataset, Graph, Node, URIRef
 from . import inputs, offline, resources
 from .errors import InputError, LimitError, RDFSyntaxError, TowncaseError, UnknownNameError
 from .labels import curie
-from .namespaces import BASE, CONCEPTS_GRAPH, ONTOLOGY_GRAPH, REFERENCE_GRAPH, bind_prefixes, bound_copy, case_graph
+from .namespaces import BASE, CONCEPTS_GRAPH, ONTOLOGY_GRAPH, REFERENCE_GRAPH, bind_prefixes, case_graph
 
 ENTITY_BASE = BASE + "id/"
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads",
@@ -134,9 +134,10 @@ def _check_jsonld(text: str, path: Path) -> None:
                             raise InputError(f"JSON-LD context {item!r} would be fetched; towncase never fetches "
                                              "at run time", file=str(path),
                                              hint="inline the context in the file (an object, not a URL)")
-                if key in ("@id", "@vocab", "@base") and isinstance(value, str) and _BAD_IRI_CHAR.search(value):
+                if key in ("@id", "@vocab", "@base") and isinstance(value, str) and (
+                        bad := _BAD_IRI_CHAR.search(value)):
                     raise RDFSyntaxError(f"{key} {value!r} is not a valid IRI: it holds "
-                                         f"{_BAD_IRI_CHAR.search(value).group()!r}", file=str(path),
+                                         f"{bad.group()!r}", file=str(path),
                                          line=inputs.line_of(text, value),
                                          hint="percent-encode the character (a space is %20)")
                 walk(value)
@@ -279,7 +280,8 @@ def corpus(data: Iterable[Path] = (), shipped: bool = True, env: bool = True) ->
         if root.resolve() not in seen:
             seen.add(root.resolve())
             roots.append(root)
-    reference, cases = [], {}
+    reference: list[Path] = []
+    cases: dict[str, CaseFolder] = {}
     for root in roots:
         if (root / REFERENCE_FOLDER).is_dir():
             reference.append(root / REFERENCE_FOLDER)
@@ -306,7 +308,7 @@ def _case_folders(root: Path) -> list[CaseFolder]:
             if p.is_dir() and p.name not in NOT_CASES and any(p.glob("*.ttl"))]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parsed(path: Path, stamp: tuple[int, int]) -> Graph:
     """One file's triples, parsed once per process and version of the file (``stamp``)."""
     return parse_file(path)
@@ -404,7 +406,7 @@ def source_text(data: Corpus, source: Node, local_copy: str) -> str:
                          hint=f"put the source text at {path} (tc:localCopy is relative to {typed_in.parent})") from err
 
 
-@lru_cache(maxsize=None)
+@cache
 def _text(path: Path, stamp: tuple[int, int]) -> str:
     """A source text, read once per process and version of the file (``stamp``)."""
     return path.read_text(encoding="utf-8")

@@ -1,7 +1,11 @@
 """The towncase vocabulary as a closed namespace, and the one canonical prefix map."""
 
+from typing import TypeVar
+
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
+
+G = TypeVar("G", bound=Graph)  # a graph or a dataset: bind_prefixes returns what it was given
 
 BASE = "https://w3id.org/towncase/"
 
@@ -180,7 +184,7 @@ def case_graph(case: str) -> URIRef:
     return GRAPH["case/" + case]
 
 
-def bind_prefixes(graph: Graph, prefixes: dict[str, str] | None = None) -> Graph:
+def bind_prefixes(graph: G, prefixes: dict[str, str] | None = None) -> G:
     """Bind the canonical prefixes (or ``prefixes``), replacing rdflib's defaults; return the graph."""
     for prefix, namespace in (prefixes or PREFIXES).items():
         graph.bind(prefix, namespace, override=True, replace=True)

@@ -30,13 +30,14 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID, XSD
+from rdflib.term import IdentifiedNode
 
 from . import export, load, query, resources
 from .errors import InputError, OutputError
@@ -348,6 +349,10 @@ def describe(ds: Dataset, folder: Path, written: list[export.Written], release: 
     ontology = load.ontology()
     header = URIRef(BASE + "ontology")
     issued, modified = ontology.value(header, DCTERMS.issued), ontology.value(header, DCTERMS.modified)
+    if issued is None or modified is None:
+        raise InputError("the ontology header has no dcterms:issued or dcterms:modified: the release takes its "
+                         "dates from there, never from the clock", file="ontology/towncase.ttl",
+                         hint="give the ontology header both dates")
     for node in (CATALOG, DATASET):
         catalog.add((node, DCTERMS.issued, issued))
         catalog.add((node, DCTERMS.modified, modified))
@@ -367,7 +372,7 @@ def describe(ds: Dataset, folder: Path, written: list[export.Written], release: 
 
 def _spatial(ds: Dataset, catalog: Graph) -> None:
     """Each town a case is about, as a dct:Location: its names and its NBS division code."""
-    for town in sorted(set(ds.objects(None, TC.caseOf))):
+    for town in sorted(set(ds.objects(None, TC.caseOf)), key=str):
         catalog.add((DATASET, DCTERMS.spatial, town))
         catalog.add((town, RDF.type, DCTERMS.Location))
         for name in ds.objects(town, RDFS.label):
@@ -449,7 +454,7 @@ def _void(ds: Dataset, catalog: Graph, download_url: str) -> None:
                     if isinstance(t, URIRef)}
     for namespace in sorted(vocabularies):
         catalog.add((DATASET, VOID.vocabulary, URIRef(namespace)))
-    for town in sorted(set(ds.objects(None, TC.caseOf))):
+    for town in sorted(set(ds.objects(None, TC.caseOf)), key=str):
         catalog.add((DATASET, VOID.exampleResource, town))
     for dump in ("towncase.trig", "towncase.nq"):
         catalog.add((DATASET, VOID.dataDump, URIRef(download_url + "data/" + dump)))
@@ -459,7 +464,7 @@ def _void(ds: Dataset, catalog: Graph, download_url: str) -> None:
         _statistics(catalog, graph.identifier, graph)
 
 
-def _statistics(catalog: Graph, node: URIRef, graph: Graph) -> None:
+def _statistics(catalog: Graph, node: IdentifiedNode, graph: Graph) -> None:
     catalog.add((node, VOID.triples, Literal(len(graph))))
     catalog.add((node, VOID.classes, Literal(len(set(graph.objects(None, RDF.type))))))
     catalog.add((node, VOID.properties, Literal(len(set(graph.predicates())))))

@@ -18,15 +18,15 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
 from . import query as query_stage
-from .errors import EndpointError
+from .errors import EndpointError, InputError
 
 #: What towncase asks a store for: results as SPARQL 1.1 JSON, graphs as N-Triples (Turtle accepted).
 RESULTS_TYPE = "application/sparql-results+json"
@@ -79,7 +79,7 @@ class Endpoint:
         """How many triples the store holds in each of the named graphs ``names`` (0 for none)."""
         names = list(names)
         result = self._ask(_COUNT, "SELECT", named=names)
-        counts = {URIRef(str(row[0])): int(row[1].toPython()) for row in result}
+        counts = {URIRef(str(row[0])): int(str(row[1])) for row in query_stage.select_rows(result)}
         return {name: counts.get(name, 0) for name in names}
 
     def answer(self, query: query_stage.StoredQuery, bindings: Mapping[str, Node] | None = None,
@@ -124,7 +124,7 @@ class Endpoint:
             raise self._refused(err, url, doing) from None
         except urllib.error.URLError as err:
             raise _unreachable(err.reason, url, self.timeout) from None
-        except (TimeoutError, ConnectionError, socket.timeout) as err:
+        except (TimeoutError, ConnectionError) as err:
             raise _unreachable(err, url, self.timeout) from None
 
     def _opener(self) -> urllib.request.OpenerDirector:
@@ -186,7 +186,7 @@ class _PreemptiveDigest(urllib.request.HTTPDigestAuthHandler):
 
     def retry_http_digest_auth(self, req, auth):
         _, challenge = auth.split(" ", 1)
-        self._challenge = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(challenge)))
+        self._challenge = urllib.request.parse_keqv_list([part for part in urllib.request.parse_http_list(challenge) if part])
         return super().retry_http_digest_auth(req, auth)
 
     def http_request(self, req):
@@ -234,18 +234,24 @@ def publish(ds: Dataset, endpoint: Endpoint,
     Graphs of the store that ``ds`` does not have are left alone.
 
     Raises:
+        InputError: a graph of ``ds`` named by a blank node (the protocol names graphs by IRI).
         EndpointError: the store is down, refuses the login or a graph, or holds a different number
             of triples in a graph after the upload than ``ds`` has.
     """
-    graphs = sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier))
+    graphs: dict[URIRef, Graph] = {}
+    for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
+        if not isinstance(graph.identifier, URIRef):
+            raise InputError(f"a graph named by the blank node {graph.identifier.n3()} cannot be uploaded: the "
+                             "Graph Store Protocol names graphs by IRI", hint="name every graph of the data by an IRI")
+        graphs[graph.identifier] = graph
     endpoint.check_login()
-    for graph in graphs:
-        progress(f"PUT <{graph.identifier}> ({len(graph)} triples) → {endpoint.store_url}")
-        endpoint.put_graph(graph.identifier, graph)
-    held = endpoint.triples(g.identifier for g in graphs)
-    for graph in graphs:
-        if held[graph.identifier] != len(graph):
-            raise EndpointError(f"{endpoint.query_url}: after the upload the store holds {held[graph.identifier]} "
-                                f"triples in <{graph.identifier}>, not {len(graph)}",
+    for name, graph in graphs.items():
+        progress(f"PUT <{name}> ({len(graph)} triples) → {endpoint.store_url}")
+        endpoint.put_graph(name, graph)
+    held = endpoint.triples(graphs)
+    for name, graph in graphs.items():
+        if held[name] != len(graph):
+            raise EndpointError(f"{endpoint.query_url}: after the upload the store holds {held[name]} "
+                                f"triples in <{name}>, not {len(graph)}",
                                 hint="check the store's log; --endpoint must query the store --graph-store wrote to")
-    return [Published(g.identifier, held[g.identifier]) for g in graphs]
+    return [Published(name, held[name]) for name in graphs]

@@ -22,12 +22,12 @@ prepared query, typed from the header (``iri``, ``string``, ``langstring``, ``in
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import yaml
 from pyparsing import ParseBaseException, ParseResults
@@ -37,8 +37,8 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.query import Result
-from rdflib.term import Node
+from rdflib.query import Result, ResultRow
+from rdflib.term import Identifier, Node
 
 from . import bounded, inputs, offline, reason, resources
 from .errors import InputError, LimitError, ParameterError, UnknownNameError, engine_errors
@@ -362,7 +362,10 @@ def choose(name: str | None = None, file: Path | None = None, text: str | None =
                              hint="towncase queries lists the stored ones")
     if name is not None:
         return stored(name)
-    return read_query(file) if file is not None else from_text(text)
+    if file is not None:
+        return read_query(file)
+    assert text is not None  # exactly one of the three was given
+    return from_text(text)
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
@@ -514,6 +517,7 @@ def _untyped(name: str, value: str) -> Node:
 def _check_instance(graph: Graph, param: Param, value: Node) -> None:
     """Raise UnknownNameError (with the close matches) unless ``value`` is typed with the parameter's
     class or one of its subclasses (``rdfs:subClassOf``, transitively)."""
+    assert param.cls is not None  # called for a parameter with a class only
     cls = iri(param.cls, f"{param.name} class")
     classes = list(graph.transitive_subjects(RDFS.subClassOf, cls))  # cls itself first
     if not any((value, RDF.type, c) in graph for c in classes):
@@ -524,6 +528,7 @@ def _check_instance(graph: Graph, param: Param, value: Node) -> None:
 def _check_in_scheme(graph: Graph, param: Param, value: Node) -> None:
     """Raise UnknownNameError (with the close matches) unless ``value`` is ``skos:inScheme`` the
     parameter's concept scheme."""
+    assert param.scheme is not None  # called for a parameter with a scheme only
     scheme = iri(param.scheme, f"{param.name} scheme")
     if (value, SKOS.inScheme, scheme) not in graph:
         _not_a_member(param, value, f"a concept of {curie(scheme)}", set(graph.subjects(SKOS.inScheme, scheme)))
@@ -557,7 +562,7 @@ def run(graph: Graph, query: StoredQuery, bindings: Mapping[str, Node] | None = 
         result.askAnswer = ask
     elif kind == "SELECT":
         result.vars = names
-        result.bindings = [{v: t for v, t in zip(names, row) if t is not None} for row in rows]
+        result.bindings = [{v: t for v, t in zip(names, row, strict=True) if t is not None} for row in rows]
     else:
         result.graph = Graph()
         for triple in rows:
@@ -574,6 +579,11 @@ class QueryLimits(bounded.Limits):
     max_rows: int = 100_000
 
 
+def select_rows(result: Result) -> list[ResultRow]:
+    """The rows of a SELECT answer, typed (rdflib types an answer's items as rows, triples or a boolean)."""
+    return [row for row in result if isinstance(row, ResultRow)]
+
+
 class BoundedResult(Result):
     """An rdflib query result, complete unless ``truncated`` (cut at ``limit`` rows or triples)."""
 
@@ -581,7 +591,7 @@ class BoundedResult(Result):
     limit: int = 0
 
 
-def _answer_rows(graph: Graph, prepared: Query, bindings: dict[str, Node], max_rows: int):
+def _answer_rows(graph: Graph, prepared: Query, bindings: dict[str, Identifier], max_rows: int):
     """(form, variables, rows or triples, ASK answer, cut?): the answer in full up to ``max_rows``,
     as plain values that cross a process boundary. rdflib produces rows lazily: its errors surface here."""
     with offline.guard("running a query"), engine_errors("rdflib's SPARQL engine"):
@@ -592,6 +602,7 @@ def _answer_rows(graph: Graph, prepared: Query, bindings: dict[str, Node], max_r
         for item in answer:
             if len(rows) == max_rows:
                 return answer.type, list(answer.vars or []), rows, None, True
+            assert isinstance(item, tuple)  # a row or a triple: ASK answered above
             rows.append(tuple(item))
         return answer.type, list(answer.vars or []), rows, None, False
 

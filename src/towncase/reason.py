@@ -7,8 +7,8 @@ is never changed and nothing inferred is written into ``data/``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import owlrl
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
@@ -96,7 +96,7 @@ def _bounded(semantics: type, limits: ReasonLimits, regime: str) -> type:
     deadline = time.monotonic() + limits.timeout
     every = 4096
 
-    class Bounded(semantics):  # type: ignore[misc, valid-type]
+    class Bounded(semantics):
         _steps = 0
 
         def rules(self, t, cycle_num):

@@ -12,12 +12,12 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.query import Result
+from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 from wcwidth import wcswidth, wcwidth
 
@@ -129,10 +129,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int 
     while sum(widths) > budget and max(widths) > 6:
         widest = widths.index(max(widths))
         widths[widest] -= 1
-    lines = ["  ".join(pad(truncate(h, w), w) for h, w in zip(headers, widths)).rstrip(),
+    lines = ["  ".join(pad(truncate(h, w), w) for h, w in zip(headers, widths, strict=True)).rstrip(),
              "  ".join("─" * w for w in widths)]
     for row in cells:
-        lines.append("  ".join(pad(truncate(c, w), w) for c, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(pad(truncate(c, w), w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 
@@ -145,7 +145,7 @@ def records(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: in
     for number, row in enumerate(rows, 1):
         mark = f"─ {number} "
         lines = [mark + "─" * max(max_width - width(mark), 0)]
-        for header, cell in zip(headers, row):
+        for header, cell in zip(headers, row, strict=True):
             name = pad(truncate(header, key_width), key_width)
             for i, part in enumerate(wrap(str(cell), value_width) or [""]):
                 lines.append(f"{name if i == 0 else ' ' * key_width}  {part}".rstrip())
@@ -184,14 +184,15 @@ def result(answer: Result, fmt: str = "table", lang: str = "zh", max_width: int 
     if answer.type in ("CONSTRUCT", "DESCRIBE"):
         if fmt not in _GRAPH_FORMATS:
             raise ParameterError(f"a {answer.type} query gives a graph: use --format turtle or jsonld, not {fmt}")
+        assert answer.graph is not None  # a CONSTRUCT or DESCRIBE answer is a graph
         return serialize(bind_prefixes(answer.graph), _GRAPH_FORMATS[fmt]).decode("utf-8")
     if fmt in ("turtle", "jsonld"):
         raise ParameterError(f"a {answer.type} query gives rows, not a graph: use --format table, csv, tsv, "
                              "json or markdown")
     if answer.type == "ASK":
         return ask(bool(answer.askAnswer), fmt)
-    names = [str(v) for v in answer.vars]
-    rows = [tuple(row) for row in answer]
+    names = [str(v) for v in answer.vars or []]
+    rows = [tuple(row) for row in answer if isinstance(row, ResultRow)]
     if fmt == "json":
         return sparql_json(names, rows)
     if fmt == "csv":
@@ -213,7 +214,7 @@ def ask(value: bool, fmt: str = "table") -> str:
 
 def sparql_json(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> str:
     """The SPARQL 1.1 Query Results JSON Format (full IRIs, language tags, datatypes)."""
-    bindings = [{name: _json_term(term) for name, term in zip(names, row) if term is not None} for row in rows]
+    bindings = [{name: _json_term(term) for name, term in zip(names, row, strict=True) if term is not None} for row in rows]
     doc = {"head": {"vars": list(names)}, "results": {"bindings": bindings}}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
@@ -238,7 +239,7 @@ def sparql_csv(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> s
     so it never clashes; a column with no tagged literal gets none). ``tsv`` and ``json`` are the
     W3C formats as they are."""
     tagged = {i for i, _ in enumerate(names)
-              if any(isinstance(row[i], Literal) and row[i].language for row in rows)}
+              if any(isinstance(term := row[i], Literal) and term.language for row in rows)}
     header: list[str] = []
     for i, name in enumerate(names):
         header += [name, f"{name}@lang"] if i in tagged else [name]
@@ -348,9 +349,9 @@ def query_help(q, lang: str = "zh", max_width: int = 80) -> str:
     for part in (q.summary(lang), q.summary(other)):
         lines += wrap(part, max_width)
     if q.description(lang):
-        lines += [""] + wrap(q.description(lang), max_width)
+        lines += ["", *wrap(q.description(lang), max_width)]
     if q.tags:
-        lines += [""] + wrap(f"{words['tags']}: {', '.join(q.tags)}", max_width)
+        lines += ["", *wrap(f"{words['tags']}: {', '.join(q.tags)}", max_width)]
     if q.params:
         lines += ["", f"{words['params']}:"]
         for param in q.params.values():

@@ -92,7 +92,7 @@ def new_case(slug: str, name_zh: str, name_en: str, data_dir: Path, *, code: str
     graph.add((case, RDFS.label, Literal(f"{name_en} town case", lang="en")))
     graph.add((case, TC.caseOf, town))
     graph.add((case, TC.caseGraph, case_graph(slug)))
-    sources = _sources(graph, slug, name_zh, name_en, source, text) if source is not None else []
+    sources = _sources(graph, slug, name_zh, name_en, source, text) if source is not None and text is not None else []
     for document in sources:
         graph.add((case, DCTERMS.source, document))
     if minted:
@@ -204,7 +204,7 @@ def _quote(graph: Graph, slug: str, name_zh: str, text: str | None, sources: lis
     """A quote naming the town: the sentence (or extraction line) where its name first appears."""
     short = re.sub(r"(街道|镇|乡)$", "", name_zh)
     found = [i for i in (text.find(name_zh), text.find(short)) if i >= 0] if text else []
-    if not found:
+    if text is None or not found:
         raise InputError(f"the source does not name {name_zh} (nor {short}), and the reference data does not "
                          "have the town: nothing can be its evidence",
                          hint="give --source with a text that names the town, or --code of a reference town")

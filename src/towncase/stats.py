@@ -41,7 +41,7 @@ def stats(ds: Dataset) -> Stats:
     """Count what ``ds`` holds (each stored query runs once; rows carry zh and en names)."""
     def counted(name: str) -> tuple[Count, ...]:
         return tuple(Count(str(key), label(ds, key, "zh"), label(ds, key, "en"), int(n))
-                     for key, n in query.run(ds, query.stored(name)))
+                     for key, n in query.select_rows(query.run(ds, query.stored(name))))
 
     graphs = tuple(sorted((str(g.identifier), len(g)) for g in ds.graphs() if len(g)))
     return Stats(
@@ -72,7 +72,7 @@ def case_summaries(ds: Dataset) -> list[CaseSummary]:
     """One summary per case of ``ds`` (its named graph's counts), by the stored query ``case-overview``."""
     overview = query.stored("case-overview")
     summaries = []
-    for row in query.run(ds, overview, {"lang": Literal("zh")}):
+    for row in query.select_rows(query.run(ds, overview, {"lang": Literal("zh")})):
         summaries.append(CaseSummary(
             case=str(row.case), label_zh=label(ds, row.case, "zh"), label_en=label(ds, row.case, "en"),
             triples=int(row.triples),

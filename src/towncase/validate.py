@@ -11,11 +11,12 @@ finding names the file to edit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import cast
 
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, SH, BNode, Graph, Literal, Node, URIRef
@@ -200,7 +201,8 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
     shared = load.concepts() + load.reference(data)
     parts = [("reference data", shared)]
     parts += [(f"case {case.name}", shared + load.case(case.name, data)) for case in data.cases]
-    findings, conforms, results = {}, True, bind_prefixes(Graph())
+    findings: dict[tuple, Finding] = {}
+    conforms, results = True, bind_prefixes(Graph())
     for name, graph in parts:
         progress(f"validating {name} against the SHACL shapes …")
         result = validate(graph, inference=inference, limits=limits)
@@ -266,10 +268,10 @@ def _violation(graph: Graph, focus: Node, check: str, message: str, path: Node |
 
 def _quote_findings(data: load.Corpus, graph: Graph):
     """Every quote's text is an exact substring of the local copy of its source."""
-    for quote in sorted(graph.subjects(RDF.type, TC.Quote)):
+    for quote in sorted(graph.subjects(RDF.type, TC.Quote), key=str):
         text, source = graph.value(quote, TC.text), graph.value(quote, TC.quotedFrom)
         local = graph.value(source, TC.localCopy) if source is not None else None
-        if text is None or local is None:
+        if text is None or source is None or local is None:
             continue  # the shapes report a quote without text, source or local copy
         try:
             copy = load.source_text(data, source, str(local))
@@ -301,7 +303,7 @@ def _nearest(text: str, copy: str) -> str:
 def _value_findings(graph: Graph):
     """An observation's value and comparator follow from its value as written, which stands in one
     of its quotes."""
-    for obs in sorted(graph.subjects(RDF.type, TC.Observation)):
+    for obs in sorted(graph.subjects(RDF.type, TC.Observation), key=str):
         written, value = graph.value(obs, TC.valueAsWritten), graph.value(obs, TC.value)
         comparator = graph.value(obs, TC.comparator)
         if written is None or value is None:
@@ -336,7 +338,7 @@ def _query_findings(ds, stored, result) -> list[Finding]:
     for row in result:
         values = [row[i] for i in range(len(names))]
         focus = values[0]
-        details = ", ".join(f"{n}={curie(v)}" for n, v in zip(names[1:], values[1:]) if v is not None)
+        details = ", ".join(f"{n}={curie(v)}" for n, v in zip(names[1:], values[1:], strict=True) if v is not None)
         message = stored.summary("en") + (f" ({details})" if details else "")
         found.append(Finding(severity="Violation", focus=focus, focus_label=bilingual(ds, focus), path=None,
                              shape=stored.name, constraint=None, message=message, value=None))
@@ -346,14 +348,15 @@ def _query_findings(ds, stored, result) -> list[Finding]:
 def _findings(report: Graph, data: Graph):
     # Top-level results only: pySHACL nests the results of a failing sh:node under sh:detail.
     for result in report.objects(None, SH.result):
-        focus = report.value(result, SH.focusNode)
+        # SHACL §3.6.2: every result has exactly one sh:focusNode and one sh:sourceShape
+        focus = cast(Node, report.value(result, SH.focusNode))
         severity = report.value(result, SH.resultSeverity)
         yield Finding(
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
             focus=focus,
             focus_label=bilingual(data, focus),
             path=report.value(result, SH.resultPath),
-            shape=report.value(result, SH.sourceShape),
+            shape=cast(Node, report.value(result, SH.sourceShape)),
             constraint=report.value(result, SH.sourceConstraintComponent),
             message=str(report.value(result, SH.resultMessage) or ""),
             value=report.value(result, SH.value),
