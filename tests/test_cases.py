@@ -56,6 +56,7 @@ def two_towns(tmp_path_factory):
     return data, load.corpus([data], env=False)
 
 
+@pytest.mark.slow
 def test_the_outside_case_passes_every_check_beside_the_shipped_ones(two_towns):
     _, data = two_towns
     assert "pilot-town-2020" in data.names and len(data.names) >= 2

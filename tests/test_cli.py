@@ -33,16 +33,19 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 def test_validate_shipped_case_conforms():
     result = run("validate")
     assert result.exit_code == 0, result.output
     assert "conforms" in result.output
 
 
+@pytest.mark.slow
 def test_validate_with_rdfs_conforms():
     assert run("validate", "--inference", "rdfs").exit_code == 0
 
 
+@pytest.mark.slow
 def test_validate_turtle_report_is_rdf(tmp_path):
     result = run("validate", "--format", "turtle")
     assert result.exit_code == 0
@@ -55,6 +58,7 @@ def test_validate_turtle_report_is_rdf(tmp_path):
     assert report.value(node, SH.conforms) == Literal(False)
 
 
+@pytest.mark.slow
 def test_validate_files_turtle_report_says_false_beside_warnings():
     """The same for given files (pySHACL's own report says true beside warnings)."""
     files = sorted(str(p) for p in (ROOT / "data" / "diankou-2022").glob("*.ttl"))
@@ -101,6 +105,7 @@ def without_english_label(graph):
     return place
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("breaking, path, shape", [
     (without_unit, "tc:unit", "shape:Observation-unit"),
     (wrong_datatype, "tc:value", "shape:Observation-value"),
@@ -138,6 +143,7 @@ def test_unknown_regime_is_usage_error():
     assert CliRunner().invoke(main, ["infer", "--regime", "owl-full"]).exit_code == 2
 
 
+@pytest.mark.slow
 def test_infer_writes_a_separate_graph_and_leaves_data_alone(tmp_path):
     before = tree_digest(ROOT / "data")
     out = tmp_path / "closure.ttl"
@@ -157,6 +163,7 @@ def test_stats_counts_in_both_languages():
     assert "zh-Hans" in en.output
 
 
+@pytest.mark.slow
 def test_build_writes_deterministic_exports(tmp_path):
     first_run, second_run = tmp_path / "a", tmp_path / "b"
     env = dict(os.environ)
@@ -173,6 +180,7 @@ def test_build_writes_deterministic_exports(tmp_path):
     assert "店口" in done.stdout and "Diankou" in done.stdout
 
 
+@pytest.mark.slow
 def test_build_export_round_trips(tmp_path):
     assert run("build", "--out", str(tmp_path)).exit_code == 0
     ds = load.dataset()
@@ -188,6 +196,7 @@ def test_build_export_round_trips(tmp_path):
                 assert isomorphic(again.graph(graph.identifier), graph), f"{graph.identifier} in {suffix}"
 
 
+@pytest.mark.slow
 def test_exports_are_readable_by_others(tmp_path):
     """Atomic writes go through mkstemp (0600); published files get the usual permissions."""
     assert run("build", "--out", str(tmp_path), "--format", "ttl").exit_code == 0
@@ -197,6 +206,7 @@ def test_exports_are_readable_by_others(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
 
 
+@pytest.mark.slow
 def test_build_rebases_iris(tmp_path):
     assert run("build", "--out", str(tmp_path), "--base", "https://example.org/tc/").exit_code == 0
     for path in tmp_path.iterdir():
@@ -213,12 +223,14 @@ def test_infer_refuses_an_unknown_output_suffix(tmp_path):
     assert not (tmp_path / "closure.nq").exists()
 
 
+@pytest.mark.slow
 def test_infer_owlrl_reports_consistency():
     result = CliRunner().invoke(main, ["infer", "--regime", "owlrl"])
     assert result.exit_code == 0, result.stderr
     assert "inconsistent" not in result.stderr
 
 
+@pytest.mark.slow
 def test_validate_reads_the_named_graphs_of_a_trig_export(tmp_path):
     assert run("build", "--out", str(tmp_path), "--format", "trig").exit_code == 0
     result = run("validate", str(tmp_path / "towncase.trig"))

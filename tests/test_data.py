@@ -36,12 +36,14 @@ def test_data_file_parses_without_blank_nodes(path):
     assert not blanks, f"{path.name} has blank nodes; mint IRIs (data/README.md)"
 
 
+@pytest.mark.slow
 def test_every_check_passes_on_the_shipped_cases(checked):
     """What `towncase validate` runs: shapes per case, quotes, values, quality queries."""
     assert checked.conforms, "\n".join(f"{f.file}: {f.focus} {f.path} {f.shape}: {f.message}"
                                        for f in checked.by_severity("Violation"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_case_conforms_on_its_own_under_rdfs(case, corpus):
     """Each case, with only the reference data and the concept schemes, conforms with RDFS inference
@@ -145,6 +147,7 @@ def _findings(result, check):
     return [f for f in result.by_severity("Violation") if str(f.shape) == check]
 
 
+@pytest.mark.slow
 def test_a_copied_case_outside_the_package_passes_every_check(copy_of):
     folder, data = copy_of(CASES[0])
     result = validate.check(data)
@@ -152,6 +155,7 @@ def test_a_copied_case_outside_the_package_passes_every_check(copy_of):
     assert {f.file for f in result.findings if f.file} <= set(folder.glob("*.ttl")) | set(data.reference_files)
 
 
+@pytest.mark.slow
 def test_a_quote_that_is_not_verbatim_is_a_violation_naming_its_file(copy_of):
     folder, data = copy_of("diankou-2022")
     _edit(folder / "quotes.ttl", "地区生产总值", "地区生产总额")
@@ -160,6 +164,7 @@ def test_a_quote_that_is_not_verbatim_is_a_violation_naming_its_file(copy_of):
     assert "not verbatim" in found[0].message
 
 
+@pytest.mark.slow
 def test_a_value_that_does_not_match_the_text_is_a_violation(copy_of):
     folder, data = copy_of("diankou-2022")
     _edit(folder / "observations.ttl", "tc:value 25000000000.0 ;", "tc:value 2500000000.0 ;")
@@ -168,6 +173,7 @@ def test_a_value_that_does_not_match_the_text_is_a_violation(copy_of):
     assert found[0].file == folder / "observations.ttl"
 
 
+@pytest.mark.slow
 def test_a_comparator_that_does_not_match_the_text_is_a_violation(copy_of):
     folder, data = copy_of("diankou-2022")
     text = (folder / "observations.ttl").read_text(encoding="utf-8")
@@ -178,6 +184,7 @@ def test_a_comparator_that_does_not_match_the_text_is_a_violation(copy_of):
     assert any("cmp:more-than" in f.message for f in found)
 
 
+@pytest.mark.slow
 def test_a_missing_source_copy_is_a_violation(copy_of):
     folder, data = copy_of("diankou-2022")
     for text in (folder / "sources").glob("*.txt"):

@@ -85,6 +85,7 @@ def test_debug_shows_the_traceback():
     assert result.exit_code == 3 and "Traceback" in result.output
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_and_stops_the_worker():
     command = subprocess.Popen([sys.executable, "-m", "towncase", "query", "--timeout", "120", "-e", CARTESIAN],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -83,6 +83,7 @@ def test_term_is_labelled_and_aligned(ontology, term):
     assert standard or says_none, f"{term} is not aligned to a standard vocabulary"
 
 
+@pytest.mark.slow
 def test_consistent_under_owl_rl(ontology, shipped_data):
     """OWL 2 RL finds no contradiction in the ontology, schemes and data, and no owl:Nothing member."""
     assert reason.inconsistencies(shipped_data, ontology) == []
@@ -104,6 +105,7 @@ def test_contradictions_are_found(ontology, clash):
     assert found and all(str(thing) in message for message in found)
 
 
+@pytest.mark.slow
 def test_inference_is_separate(ontology, shipped_data):
     """The closure holds only inferred triples, never the asserted ones, and leaves the input alone."""
     before = len(shipped_data)

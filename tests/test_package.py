@@ -25,6 +25,8 @@ from towncase import package, query, validate
 from towncase.cli import main
 from towncase.namespaces import BASE, TC
 
+pytestmark = pytest.mark.slow  # builds release packages (every format, pyLODE docs, HermiT)
+
 STANDARDS = SHARED / "standards" / "dcat-ap-3.0.1" / "html-shacl"
 DCAT_AP = pytest.mark.skipif(not STANDARDS.is_dir(), reason=f"the official DCAT-AP 3.0.1 shapes are not at "
                                                             f"{STANDARDS} (a checkout beside shared/ has them)")

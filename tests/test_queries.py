@@ -245,6 +245,7 @@ def test_optional_parts_join_only_on_variables_bound_before_them(name):
     assert not problems, problems
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in NAMES if "lang" in CATALOGUE[n].params])
 def test_label_language_defaults_in_the_query_itself(name, dataset, answer):
     """Run as any SPARQL tool would, with ?lang unbound, a query answers in its header's default language."""
@@ -266,6 +267,7 @@ def written_in(param: query.Param) -> str | None:
     return str(term) if param.type in ("integer", "decimal") else term.n3()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_parameters_can_be_written_into_the_text(name, dataset, answer):
     """queries/README.md promises that a tool may replace ``?town`` etc. by the value (as grlc does)
@@ -410,6 +412,7 @@ def test_every_case_has_a_golden_for_every_query_and_every_golden_a_case():
     assert folders == CASES, f"golden folders {folders} are not the cases {CASES}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in NAMES if CATALOGUE[n].same_under_inference])
 def test_same_answer_over_asserted_and_rdfs_inferred_graph(name, answer):
     asserted, inferred = answer(name, examples(name)), answer(name, examples(name), inference="rdfs")
@@ -495,6 +498,7 @@ def test_every_quality_check_has_a_breaking_fixture():
     assert set(BREAKERS) == set(VIOLATIONS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", VIOLATIONS)
 def test_quality_check_reports_a_broken_copy(name, dataset):
     broken = Graph()  # the union of every named graph, as one plain graph
@@ -634,6 +638,7 @@ def test_an_update_is_never_executed(cli, dataset):
 # The command: formats, languages, ad-hoc queries, listings
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in QUESTIONS if CATALOGUE[n].form == "SELECT"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_table_fits_80_columns(name, lang, answer):
@@ -756,6 +761,7 @@ def test_ask_and_describe(cli):
     assert (TOWN, RDFS.label, Literal("店口镇", lang="zh-Hans")) in graph
 
 
+@pytest.mark.slow
 def test_inference_option(cli):
     """--inference rdfs reaches the query: entities-per-class counts asserted types, so over the RDFS
     closure (superclass types added) it sees more classes and more typed entities."""
@@ -794,6 +800,7 @@ def test_queries_name_shows_everything_about_one_query(cli):
         assert words in result.output
 
 
+@pytest.mark.slow
 def test_output_does_not_depend_on_hash_seed(tmp_path):
     outputs = []
     for seed in ("1", "2"):
@@ -805,6 +812,7 @@ def test_output_does_not_depend_on_hash_seed(tmp_path):
     assert outputs[0] == outputs[1]
 
 
+@pytest.mark.slow
 def test_select_star_columns_follow_the_query_text_whatever_the_hash_seed():
     """SPARQL leaves the columns of SELECT * to the implementation and rdflib takes them from a set
     (with rdflib 7.6, hash seeds 0 and 1 give opposite orders here); towncase orders them as the

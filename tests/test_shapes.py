@@ -172,7 +172,11 @@ def run(path: Path, regime: str) -> validate.ValidationResult:
 
 
 def params(paths):
-    return [pytest.param(p, r, id=f"{p.name}-{r}") for p in paths for r in fixture(p).regimes]
+    """(fixture, regime) pairs; a regime a fixture says nothing particular about is there to show the
+    verdict does not change under it: that run is in the full suite only (slow), not the fast lane."""
+    return [pytest.param(p, r, id=f"{p.name}-{r}",
+                         marks=[pytest.mark.slow] if r != "none" and r not in fixture(p).expects else [])
+            for p in paths for r in fixture(p).regimes]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,6 +413,7 @@ def test_severity_of_expectations_matches_the_file():
 
 # --- SHACL-for-SHACL ---
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [MAIN, RECOMMENDED], ids=lambda p: p.name)
 def test_shapes_file_passes_shacl_for_shacl(path):
     """pySHACL's meta_validate: the shapes graph as data against the W3C shacl-shacl shapes. It is
@@ -517,6 +522,7 @@ def test_a_finding_names_shape_path_focus_and_says_what_to_do():
 # the shipped data
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("inference", REGIMES)
 def test_shipped_data_conforms_to_the_shapes(shipped_data, inference):
     result = validate.validate(shipped_data, inference=inference)
@@ -687,6 +693,7 @@ def test_removing_the_type_of_a_resource_of_any_class_is_a_violation_naming_it(s
     assert not escaped, "untyped resources no violation names:\n  " + "\n  ".join(escaped)
 
 
+@pytest.mark.slow
 def test_literal_verdicts_do_not_depend_on_an_owl_rl_closure_having_run():
     """owlrl replaces rdflib's lexical converters for the whole process the first time it computes a
     closure, and its converters are stricter (no time zone on a year, no year 0000 …), which pySHACL's

@@ -214,6 +214,7 @@ def test_outputs_inside_an_input_folder_are_refused(tmp_path):
 
 # --- nothing written when the data does not conform; infer exits 1 on a contradiction ----------------
 
+@pytest.mark.slow
 def test_nothing_is_written_when_the_data_does_not_conform(tmp_path):
     cases = a_case(tmp_path, """\
         @prefix tc: <https://w3id.org/towncase/ontology#> .
@@ -225,6 +226,7 @@ def test_nothing_is_written_when_the_data_does_not_conform(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_infer_owlrl_exits_1_on_a_contradiction(tmp_path):
     cases = a_case(tmp_path, f"""\
         @prefix tc: <https://w3id.org/towncase/ontology#> .
