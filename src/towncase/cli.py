@@ -535,3 +535,99 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
         sys.exit(EXIT_NONCONFORMING)
     done = package_stage.package(load.dataset(data), out_dir, base, download_url, sparql_endpoint, progress=_progress)
     click.echo(render.packaged(done))
+
+
+# --- link: SSSOM-curated links between cases and out to other datasets -----------------------------
+from . import link as link_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
+
+
+@main.group("link")
+def link_group() -> None:
+    """Links between cases and to other datasets, curated in SSSOM files (data/links/*.sssom.tsv).
+
+    \b
+    Examples:
+      towncase link suggest diankou-2022 datang -o candidates.sssom.tsv
+      towncase link build -o links.ttl
+      towncase link check
+    """
+
+
+@link_group.command("build")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the linkset graph here (.ttl, .nt or .jsonld).")
+@click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
+@_data_options
+@_errors_to_exit
+def link_build(output: Path | None, force: bool, data: load.Corpus) -> None:
+    """Compile the reviewed SSSOM files into the linkset graph and validate it.
+
+    Every links/*.sssom.tsv of the data folders (shipped, --data, $TOWNCASE_DATA) is read strictly
+    (a malformed file exits 2 naming the file and row), compiled into the link triples, one owl:Axiom
+    per mapping (justification, confidence, labels) and a void:Linkset per file and predicate, then
+    checked with shapes/links/links.shapes.ttl beside the data: both ends exist (or lie in an
+    allow-listed external dataset), predicate allowed, confidence in [0, 1], owl:sameAs within one
+    kind of thing, never both exact and narrower. Exit 1 when a link does not conform.
+
+    \b
+    Examples:
+      towncase link build
+      towncase link build -o links.ttl --data ~/my-towns
+    """
+    if output:
+        export_stage.check_output(output, data.roots, force=force)
+    built = link_stage.build(data)
+    if output and built.validation.conforms:
+        export_stage.write_atomic(output, export_stage.serialize(built.graph, export_stage.format_for(output)))
+    click.echo(render.links_built(built))
+    if not built.validation.conforms:
+        click.echo(render.validation_report(built.validation))
+        sys.exit(EXIT_NONCONFORMING)
+
+
+@link_group.command("check")
+@_data_options
+@_errors_to_exit
+def link_check(data: load.Corpus) -> None:
+    """Report the links whose subject or object vanished from the data (exit 1 if any).
+
+    \b
+    Examples:
+      towncase link check
+      towncase link check --data ~/my-towns
+    """
+    vanished = link_stage.check(data)
+    click.echo(render.links_vanished(vanished))
+    sys.exit(EXIT_NONCONFORMING if vanished else EXIT_OK)
+
+
+@link_group.command("suggest")
+@click.argument("case_a")
+@click.argument("case_b")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the candidates as an SSSOM/TSV file for review (default: the table only).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the table.")
+@click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
+@_data_options
+@_errors_to_exit
+def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force: bool, data: load.Corpus) -> None:
+    """Propose links between two cases, for a person to review.
+
+    Candidates: entities each case mints that share an NBS division code or a normalised label (zh or
+    en) and are of the same kind, each with a confidence and a SEMAPV justification. Also listed: what
+    both cases already share under one IRI (places and programmes of the reference data, concepts),
+    which needs no link. Review the -o file (keep, edit or delete rows; set mapping_justification to
+    semapv:ManualMappingCuration), move it into a links/ folder, then run towncase link build.
+
+    \b
+    Examples:
+      towncase link suggest diankou-2022 datang
+      towncase link suggest diankou-2022 datang -o diankou-datang.sssom.tsv
+    """
+    if output:
+        export_stage.check_output(output, data.roots, force=force)
+    found = link_stage.suggest(load.dataset(data), case_a, case_b)
+    if output:
+        export_stage.write_atomic(output, link_stage.sssom_tsv(found))
+    click.echo(render.links_suggested(found, lang, _width()))

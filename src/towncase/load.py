@@ -188,7 +188,7 @@ DATA_ENV = "TOWNCASE_DATA"
 #: The sub-folder of a data folder that holds shared reference data rather than a case.
 REFERENCE_FOLDER = "reference"
 #: Folders of a data folder that are never cases.
-NOT_CASES = {REFERENCE_FOLDER, "sources"}
+NOT_CASES = {REFERENCE_FOLDER, "sources", "links"}
 
 
 @dataclass(frozen=True)

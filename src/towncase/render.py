@@ -460,3 +460,37 @@ def packaged(done) -> str:
     size = sum(f.size for f in done.files)
     return (f"已打包 / packaged: {done.folder}/ — {len(done.files)} 个文件 files, {size} 字节 bytes "
             f"(SHA256SUMS, catalog.ttl: DCAT-AP 3.0.1 + VoID)")
+
+
+def links_built(built) -> str:
+    """What ``towncase link build`` compiled."""
+    links = sum(len(ms.mappings) for ms in built.sets)
+    files = ", ".join(str(_shown(ms.path)) for ms in built.sets) or "none"
+    verdict = "conforms" if built.validation.conforms else "does NOT conform"
+    return (f"{len(built.sets)} mapping set(s) ({files}), {links} link(s), {len(built.graph)} triples in the "
+            f"linkset graph: {verdict}")
+
+
+def links_vanished(vanished) -> str:
+    """The links whose ends vanished, one line each naming the file and row."""
+    if not vanished:
+        return "every link's ends exist"
+    return "\n".join(f"{_shown(v.file)}:{v.row}: the {v.end} {curie(getattr(v.mapping, v.end))} is gone "
+                     f"({curie(v.mapping.subject)} {curie(v.mapping.predicate)} {curie(v.mapping.object)})"
+                     for v in vanished)
+
+
+def links_suggested(found, lang: str = "zh", max_width: int = 80) -> str:
+    """The candidate links and the entities two cases share, as two tables."""
+    zh = lang == "zh"
+    out = [f"{found.case_a} × {found.case_b}: " + (f"{len(found.candidates)} 个候选链接" if zh
+                                                   else f"{len(found.candidates)} candidate link(s)")]
+    if found.candidates:
+        out.append(table(["subject", "predicate", "object", "confidence", "why"],
+                         [[curie(c.subject), curie(c.predicate), curie(c.object), str(c.confidence), c.why]
+                          for c in found.candidates], max_width))
+    out.append(("两案例共用同一 IRI(无需链接):" if zh else "Shared under one IRI (no link needed):")
+               + f" {len(found.shared)}")
+    out.append(table(["iri", "kind", "label", "minted in"],
+                     [[curie(s.iri), curie(s.kind), s.label, curie(s.minted_in)] for s in found.shared], max_width))
+    return "\n".join(out) + "\n"

@@ -45,6 +45,11 @@ def catalog_file() -> Path:
     return artefact_dir("catalog") / "towncase.dcat.ttl"
 
 
+def linked_datasets_file() -> Path:
+    """The external datasets towncase links may point into (the allow-list of link namespaces)."""
+    return artefact_dir("catalog") / "linked-datasets.ttl"
+
+
 def ontology_file() -> Path:
     """The OWL ontology."""
     return artefact_dir("ontology") / "towncase.ttl"
@@ -58,6 +63,12 @@ def scheme_files() -> list[Path]:
 def shape_files() -> list[Path]:
     """Every SHACL shapes file (violations and recommendations), sorted by name."""
     return sorted(artefact_dir("shapes").glob("*.shapes.ttl"))
+
+
+def link_shape_file() -> Path:
+    """The SHACL shapes of links (SSSOM mappings compiled into the linkset graph), kept apart from the
+    data shapes: they check the links together with the data they link."""
+    return artefact_dir("shapes") / "links" / "links.shapes.ttl"
 
 
 def query_files() -> list[Path]:
