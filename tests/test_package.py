@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SH, SKOS, VOID, XSD
 
 from conftest import SHARED
-from towncase import package, query, validate
+from towncase import link, load, package, query, validate
 from towncase.cli import main
 from towncase.namespaces import BASE, TC
 
@@ -32,6 +32,12 @@ DCAT_AP = pytest.mark.skipif(not STANDARDS.is_dir(), reason=f"the official DCAT-
                                                             f"{STANDARDS} (a checkout beside shared/ has them)")
 DATASET = URIRef(BASE + "dataset")
 SPDX = package.SPDX
+
+
+@pytest.fixture(scope="module")
+def dataset(corpus):
+    """What the package holds: the shipped named graphs and the linkset graph (graph/links)."""
+    return link.linked_dataset(load.dataset(corpus), link.build(corpus).graph)
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +123,25 @@ def test_void_counts_match_the_data(catalog, dataset):
     assert count(DATASET, VOID.distinctObjects) == len({o for _, _, o in triples})
     assert count(DATASET, VOID.entities) == len({s for s, _, _ in triples if str(s).startswith(BASE + "id/")})
     per_graph = Counter(str(g.identifier if hasattr(g, "identifier") else g) for _, _, _, g in quads)
-    subsets = {str(s): count(s, VOID.triples) for s in catalog.objects(DATASET, VOID.subset)}
+    subsets = {str(s): count(s, VOID.triples) for s in catalog.objects(DATASET, VOID.subset)
+               if (s, RDF.type, VOID.Linkset) not in catalog}
     assert subsets == dict(per_graph)
+    assert str(link.LINKS_GRAPH) in subsets
+
+
+def test_each_linkset_is_described_with_its_targets_predicate_count_and_file(catalog, dataset):
+    links = dataset.graph(link.LINKS_GRAPH)
+    linksets = set(catalog.subjects(RDF.type, VOID.Linkset))
+    assert linksets == set(links.subjects(RDF.type, VOID.Linkset)) and linksets
+    assert linksets <= set(catalog.objects(DATASET, VOID.subset))
+    for linkset in linksets:
+        predicate = catalog.value(linkset, VOID.linkPredicate)
+        counted = len(list(links.triples((None, predicate, None))))
+        assert catalog.value(linkset, VOID.triples).toPython() == counted
+        assert catalog.value(linkset, VOID.subjectsTarget) is not None
+        target = catalog.value(linkset, VOID.objectsTarget)
+        assert catalog.value(target, VOID.uriSpace) is not None or (target, None, None) in catalog
+        assert str(catalog.value(linkset, DCTERMS.source)).startswith(BASE + "links/")
     assert set(catalog.objects(DATASET, VOID.exampleResource)) == set(dataset.objects(None, TC.caseOf))
     assert URIRef(str(TC)) in set(catalog.objects(DATASET, VOID.vocabulary))
 
@@ -281,7 +304,7 @@ def test_a_package_reads_back_as_the_dataset(built, dataset):
 
 def test_owl_dl_profile_holds_every_triple_with_owl2_datatypes_only(built, dataset):
     profile = Graph().parse(built / "owl-dl" / "towncase.ttl")
-    union = {t for g in dataset.graphs() for t in g}
+    union = {t for g in dataset.graphs() if g.identifier != link.LINKS_GRAPH for t in g}
     assert len(profile) == len(union)
     outside = {o.datatype for _, _, o in profile
                if isinstance(o, Literal) and o.language is None and o.datatype not in package.OWL2_DATATYPES}

@@ -520,7 +520,8 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
     """Write a release package: the data in every format, ontology, schemes, shapes, the query
     catalogue (.rq and RDF), HTML documentation, a DCAT-AP 3.0.1 + VoID description and SHA256SUMS.
 
-    The data is validated first; nothing is written when it does not conform (exit 1).
+    The data and the links (towncase link build) are validated first; nothing is written when they
+    do not conform (exit 1). The links are the named graph graph/links, described as void:Linksets.
 
     \b
     Examples:
@@ -533,7 +534,13 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
     if not result.conforms:
         click.echo(render.validation_report(result))
         sys.exit(EXIT_NONCONFORMING)
-    done = package_stage.package(load.dataset(data), out_dir, base, download_url, sparql_endpoint, progress=_progress)
+    ds = load.dataset(data)
+    links = link_stage.build(data, ds)
+    if not links.validation.conforms:
+        click.echo(render.validation_report(links.validation))
+        sys.exit(EXIT_NONCONFORMING)
+    done = package_stage.package(link_stage.linked_dataset(ds, links.graph), out_dir, base, download_url,
+                                 sparql_endpoint, progress=_progress)
     click.echo(render.packaged(done))
 
 

@@ -39,7 +39,7 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID, XSD
 from rdflib.term import IdentifiedNode
 
-from . import export, load, query, resources
+from . import export, link, load, query, resources
 from .errors import InputError, OutputError
 from .namespaces import BASE, GRAPH, PREFIXES, TC, bind_prefixes
 
@@ -250,9 +250,14 @@ def owl_dl(ds: Dataset) -> Graph:
     """The whole dataset as one graph that OWL 2 DL tools (HermiT, Pellet, Protégé's reasoners) load:
     every literal of a datatype outside the OWL 2 datatype map (the data's ``xsd:gYear``,
     ``xsd:gYearMonth`` and ``xsd:date``) becomes an ``xsd:string`` with the same text. Nothing else
-    changes; the named graphs are merged (OWL has none)."""
+    changes; the named graphs are merged (OWL has none). The links (``graph/links``) are left out, as
+    from every default inference: their ``owl:sameAs`` would merge individuals for a DL reasoner, and
+    their SSSOM metadata is not OWL annotation; load ``data/links.ttl`` beside the profile to reason
+    with them."""
     graph = bind_prefixes(Graph())
     for named in ds.graphs():
+        if named.identifier == link.LINKS_GRAPH:
+            continue
         for s, p, o in named:
             if isinstance(o, Literal) and o.language is None and o.datatype not in OWL2_DATATYPES | {None}:
                 o = Literal(str(o), datatype=XSD.string)
@@ -434,7 +439,8 @@ def _graph_title(graph: URIRef | None, base: str | None) -> tuple[str, str]:
         return "整个数据集(全部命名图)", "The whole dataset (every named graph)"
     name = str(graph)[len(_move(GRAPH, base)):]
     fixed = {"ontology": ("本体", "The ontology"), "concepts": ("共享概念体系", "The shared concept schemes"),
-             "reference": ("共享参考数据", "The shared reference data")}
+             "reference": ("共享参考数据", "The shared reference data"),
+             "links": ("链接集(SSSOM 映射编译而成)", "The linksets (compiled from the SSSOM mappings)")}
     if name in fixed:
         return fixed[name]
     return f"命名图 {name}", f"The named graph {name}"
@@ -462,6 +468,21 @@ def _void(ds: Dataset, catalog: Graph, download_url: str) -> None:
         catalog.add((DATASET, VOID.subset, graph.identifier))
         catalog.add((graph.identifier, RDF.type, VOID.Dataset))
         _statistics(catalog, graph.identifier, graph)
+    _linksets(ds, catalog)
+
+
+def _linksets(ds: Dataset, catalog: Graph) -> None:
+    """Each void:Linkset of the links graph (towncase.link), as a subset of the dataset, with the
+    external datasets its links point into."""
+    links = ds.graph(link.LINKS_GRAPH)
+    external = link.external_datasets()
+    for linkset in sorted(links.subjects(RDF.type, VOID.Linkset)):
+        catalog.add((DATASET, VOID.subset, linkset))
+        for p, o in links.predicate_objects(linkset):
+            catalog.add((linkset, p, o))
+        for target in links.objects(linkset, VOID.objectsTarget):
+            for p, o in external.predicate_objects(target):
+                catalog.add((target, p, o))
 
 
 def _statistics(catalog: Graph, node: IdentifiedNode, graph: Graph) -> None:
