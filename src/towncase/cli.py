@@ -30,7 +30,7 @@ from .errors import EngineError, LimitError, TowncaseError
 EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE, EXIT_ENGINE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 REGIMES = click.Choice(list(reason.REGIMES))
 #: Loggers of the engines; they log tracebacks of errors towncase already reports cleanly.
-ENGINE_LOGGERS = ("rdflib", "pyshacl", "owlrl")
+ENGINE_LOGGERS = ("rdflib", "pyshacl", "owlrl", "matplotlib", "matplotlib.font_manager")
 
 
 def exit_code(err: BaseException) -> int:
@@ -638,3 +638,43 @@ def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force
     if output:
         export_stage.write_atomic(output, link_stage.sssom_tsv(found))
     click.echo(render.links_suggested(found, lang, _width()))
+
+
+# --- compare: towns side by side, as a table and a chart -------------------------------------------
+from . import compare as compare_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
+
+
+@main.command("compare")
+@click.argument("towns", nargs=-1, required=True)
+@click.option("-i", "--indicator", "indicators", multiple=True, metavar="INDICATOR",
+              help="An indicator to compare (repeatable); default: those two or more of the towns have.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Label language.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "markdown"]), default="table", show_default=True,
+              help="How to print the table.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also draw the chart here (.svg or .png).")
+@click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
+@_data_options
+@_errors_to_exit
+def compare_command(towns: tuple[str, ...], indicators: tuple[str, ...], lang: str, fmt: str, output: Path | None,
+                    force: bool, data: load.Corpus) -> None:
+    """Put towns side by side: the latest value of each indicator in each town, and a chart.
+
+    A value is shown as the text prints it (超…, 约…) with its comparator and year (* where the year is
+    assumed); a town without the indicator is shown as missing, never as zero. The chart has a panel
+    per indicator and a bar per town; a hatched bar is not an exact value. Chinese labels use a CJK
+    font installed on the machine (Noto Sans CJK, Source Han Sans or WenQuanYi).
+
+    \b
+    Examples:
+      towncase compare place:shaoxing-zhuji-diankou place:shaoxing-zhuji-datang
+      towncase compare place:shaoxing-zhuji-diankou place:shaoxing-zhuji-datang \\
+          -i indicator:fiscal-revenue -i indicator:land-area --lang en -o chart.svg
+    """
+    if output:
+        export_stage.check_output(output, data.roots, force=force)
+    done = compare_stage.compare(load.dataset(data), [query_stage.iri(t, "town") for t in towns],
+                                 [query_stage.iri(i, "indicator") for i in indicators] or None, lang)
+    if output:
+        export_stage.write_atomic(output, compare_stage.chart(done, output.suffix.lstrip(".").lower()))
+    click.echo(render.comparison(done, fmt, _width()), nl=False)

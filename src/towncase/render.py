@@ -494,3 +494,19 @@ def links_suggested(found, lang: str = "zh", max_width: int = 80) -> str:
     out.append(table(["iri", "kind", "label", "minted in"],
                      [[curie(s.iri), curie(s.kind), s.label, curie(s.minted_in)] for s in found.shared], max_width))
     return "\n".join(out) + "\n"
+
+
+def comparison(done, fmt: str = "table", max_width: int = 80) -> str:
+    """``towncase compare``'s table: one row per indicator and town (a missing town says so)."""
+    from .compare import HEADERS, rows
+
+    headers, body = HEADERS[done.lang], rows(done)
+    if fmt == "markdown":
+        return markdown(headers, body)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(body)
+        return out.getvalue()
+    return table(headers, body, max_width) + "\n"

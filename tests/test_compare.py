@@ -1,0 +1,157 @@
+"""Comparing towns: the cross-case queries on Diankou × Datang (goldens in tests/golden/cross-case/,
+each row checked against the source texts), `towncase compare`'s table, and its chart: Chinese glyphs
+really in the font used, an image that is not blank, the same SVG bytes every time, missing towns as
+missing. Without a CJK font the chart tests skip, except in CI (``TOWNCASE_REQUIRE_FONTS``, set by
+``.ci/run``), where they fail."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+
+import pytest
+from click.testing import CliRunner
+from rdflib import URIRef
+
+from artefacts import ROOT
+from towncase import compare, export, query, render
+from towncase.cli import main
+from towncase.namespaces import PREFIXES
+
+GOLDEN = ROOT / "tests" / "golden" / "cross-case"
+DIANKOU, DATANG = URIRef(PREFIXES["place"] + "shaoxing-zhuji-diankou"), URIRef(PREFIXES["place"] + "shaoxing-zhuji-datang")
+INDICATOR = PREFIXES["indicator"]
+#: The cross-case goldens over every shipped case: stem → (query, parameters, lang). Checked by hand:
+#: fiscal revenue 4.08亿元 (datang.txt S1, 2015年1月至8月) and 16.8亿元 (diankou-other-sources.txt S3,
+#: 2013年); industrial output 288.2亿元 (S1, 2015-01..08), 35.4亿元 (S4, 2023年1-4月 累计总产值) and 801.6亿元
+#: (S3, 2013); land area 176.43平方公里 (the 2022 article; S1 2021) and 105.7平方公里 (S3, 2013), none for Datang.
+CROSS = {
+    "shared-indicators": ("shared-indicators", {}, "zh"),
+    "shared-indicators.en": ("shared-indicators", {}, "en"),
+    "indicator-by-town.fiscal-revenue": ("indicator-by-town", {"indicator": "indicator:fiscal-revenue"}, "zh"),
+    "indicator-by-town.industrial-output.all.en": ("indicator-by-town", {"indicator": "indicator:industrial-output",
+                                                                         "values": "all"}, "en"),
+    "indicator-by-town.industrial-output": ("indicator-by-town", {"indicator": "indicator:industrial-output"}, "zh"),
+    "indicator-by-town.land-area.all": ("indicator-by-town", {"indicator": "indicator:land-area", "values": "all"}, "zh"),
+}
+
+
+@pytest.mark.parametrize("stem", sorted(CROSS))
+def test_cross_case_answer_matches_reviewed_golden(stem, dataset, update_goldens):
+    name, params, lang = CROSS[stem]
+    result = query.answer(dataset, query.stored(name), params, lang)
+    lines = render.sparql_tsv([str(v) for v in result.vars], list(result)).splitlines()
+    path = GOLDEN / f"{stem}.tsv"
+    if update_goldens:
+        export.write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    assert path.is_file(), f"no golden {path.name}: run pytest --update-goldens and review it"
+    assert path.read_text(encoding="utf-8").splitlines() == lines  # both queries ORDER BY their rows
+
+
+def test_every_cross_case_golden_has_a_test():
+    assert {p.stem for p in GOLDEN.glob("*.tsv")} == set(CROSS)
+
+
+@pytest.fixture(scope="module")
+def diankou_datang(dataset):
+    return compare.compare(dataset, [DIANKOU, DATANG], [URIRef(INDICATOR + "land-area"),
+                                                        URIRef(INDICATOR + "fiscal-revenue")], "zh")
+
+
+def test_compare_finds_the_shared_indicators_by_default(dataset):
+    found = compare.compare(dataset, [DIANKOU, DATANG])
+    assert found.indicators == (URIRef(INDICATOR + "fiscal-revenue"), URIRef(INDICATOR + "industrial-output"))
+
+
+def test_compare_shows_a_missing_town_as_missing_not_zero(diankou_datang):
+    rows = compare.rows(diankou_datang)
+    assert ["面积", "大唐街道", "缺失", "", "", "", ""] in rows
+    assert ["面积", "店口镇", "176.43平方公里", "176.43", "平方公里", "等于", "2022*"] in rows
+    assert ["财政收入", "大唐街道", "4.08亿元", "408000000.0", "元(人民币)", "等于", "2015-08"] in rows
+
+
+def test_compare_command_prints_the_table_in_english(tmp_path):
+    result = CliRunner().invoke(main, ["compare", "place:shaoxing-zhuji-diankou", "place:shaoxing-zhuji-datang",
+                                       "-i", "indicator:land-area", "--lang", "en", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "indicator,town,as written,value,unit,comparator,time",
+        "land area,Diankou,176.43平方公里,176.43,square kilometre,exactly,2022*",
+        "land area,Datang Subdistrict,missing,,,,",
+    ]
+
+
+def test_compare_refuses_a_place_that_is_no_case_town():
+    result = CliRunner().invoke(main, ["compare", "place:zhejiang"])
+    assert result.exit_code == 2 and "unknown town" in result.output
+
+
+# --- the chart -----------------------------------------------------------------------------------
+
+def font_or_skip():
+    font = compare.cjk_font()
+    if font is None:
+        reason = "no CJK font installed (Debian: apt-get install fonts-noto-cjk)"
+        if os.environ.get("TOWNCASE_REQUIRE_FONTS"):
+            pytest.fail(reason + " (TOWNCASE_REQUIRE_FONTS is set)", pytrace=False)
+        pytest.skip(reason)
+    return font
+
+
+def test_the_font_used_has_every_chinese_glyph_of_the_chart(diankou_datang):
+    from fontTools.ttLib import TTFont
+
+    font = font_or_skip()
+    svg = compare.chart(diankou_datang, "svg").decode("utf-8")
+    texts = "".join(compare.rows(diankou_datang)[i][j] for i in range(4) for j in range(7)) + "斜线非确数超过约等时间为推定缺失"
+    chinese = {c for c in texts if re.match(r"[\u3000-\u9fff\uff00-\uffef]", c)}
+    assert len(chinese) > 10
+    cmap = TTFont(str(font), fontNumber=0).getBestCmap()
+    assert not {c for c in chinese if ord(c) not in cmap}, "glyphs the CJK font lacks (tofu)"
+    # the glyphs are drawn as paths named for the font: the CJK font, not a fallback, drew them
+    family = TTFont(str(font), fontNumber=0)["name"].getDebugName(1).replace(" ", "")
+    assert family.lower() in re.sub(r"[^a-z]", "", svg.lower()) or "glyph" in svg.lower()
+
+
+def test_the_png_is_not_blank(diankou_datang):
+    from PIL import Image
+
+    font_or_skip()
+    image = Image.open(io.BytesIO(compare.chart(diankou_datang, "png"))).convert("L")
+    low, high = image.getextrema()
+    assert high - low > 200
+    dark = sum(1 for p in image.getdata() if p < 128)
+    assert dark > 0.01 * image.width * image.height
+
+
+def test_the_svg_is_the_same_bytes_every_time(diankou_datang):
+    font_or_skip()
+    first = compare.chart(diankou_datang, "svg")
+    assert first == compare.chart(diankou_datang, "svg")
+    assert b"<dc:date>" not in first
+
+
+def test_the_missing_town_and_the_years_are_labelled_in_the_chart(dataset):
+    """In English the labels are SVG text paths too, so the chart is read through matplotlib's own
+    record of what it drew: the texts of the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib import pyplot as plt
+
+    found = compare.compare(dataset, [DIANKOU, DATANG], [URIRef(INDICATOR + "land-area")], "en")
+    drawn = []
+    original = plt.Figure.savefig
+
+    def record(fig, *args, **kwargs):
+        drawn.extend(t.get_text() for ax in fig.axes for t in ax.texts + ax.get_xticklabels())
+        return original(fig, *args, **kwargs)
+
+    plt.Figure.savefig = record
+    try:
+        compare.chart(found, "svg")
+    finally:
+        plt.Figure.savefig = original
+    assert "missing" in drawn and "Datang Subdistrict" in drawn and "Diankou" in drawn
+    assert "176.43平方公里\n(2022*)" in drawn
