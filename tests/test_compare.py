@@ -11,10 +11,10 @@ import os
 import re
 
 import pytest
+from artefacts import ROOT
 from click.testing import CliRunner
 from rdflib import URIRef
 
-from artefacts import ROOT
 from towncase import compare, export, query, render
 from towncase.cli import main
 from towncase.namespaces import PREFIXES
@@ -121,7 +121,7 @@ def test_the_png_is_not_blank(diankou_datang):
     image = Image.open(io.BytesIO(compare.chart(diankou_datang, "png"))).convert("L")
     low, high = image.getextrema()
     assert high - low > 200
-    dark = sum(1 for p in image.getdata() if p < 128)
+    dark = sum(image.histogram()[:128])
     assert dark > 0.01 * image.width * image.height
 
 

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from artefacts import ROOT
 from click.testing import CliRunner
-from rdflib import OWL, RDF, SH, SKOS, URIRef
+from rdflib import OWL, RDF, SH, URIRef
 from rdflib.namespace import DCTERMS, VOID
 
-from artefacts import ROOT
 from towncase import link, load
 from towncase.cli import main
 from towncase.errors import InputError
@@ -51,8 +51,8 @@ def test_the_wikidata_mappings_are_the_r2_line_of_the_reference_facts():
     reference = load.reference(load.corpus(env=False))
     pairs = {}
     for m in ms.mappings:
-        names = {str(l) for l in reference.objects(m.subject, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-                 if l.language == "zh-Hans"}
+        names = {str(name) for name in reference.objects(m.subject, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+                 if name.language == "zh-Hans"}
         assert len(names) == 1, m.subject
         pairs[names.pop()] = str(m.object).rsplit("/", 1)[1]
         assert m.predicate == OWL.sameAs and m.justification == link.SEMAPV.ManualMappingCuration
@@ -150,7 +150,8 @@ def test_a_good_external_link_fires_nothing(tmp_path, dataset):
 
 def test_a_confidence_outside_0_1_in_the_graph_fires_its_shape(dataset):
     """The reader refuses such a file; the shape still guards a linkset graph made some other way."""
-    from rdflib import Literal, XSD
+    from rdflib import XSD, Literal
+
     from towncase import validate
     links = link.compile_links(link.mapping_sets(load.corpus(env=False)), dataset, link.external_datasets())
     axiom = next(links.subjects(RDF.type, OWL.Axiom))

@@ -79,10 +79,10 @@ def compare(ds: Dataset, towns: list[URIRef], indicators: list[URIRef] | None = 
     known = set(ds.objects(None, TC.caseOf))
     for town in towns:
         if town not in known:
-            raise UnknownNameError("town", _curie(town), sorted(_curie(t) for t in known))
+            raise UnknownNameError("town", _curie(town), sorted(_curie(URIRef(str(t))) for t in known))
     wanted = set(towns)
     if indicators is None:
-        shared = {row.indicator for row in query.answer(ds, query.stored("shared-indicators"), {}, lang)}
+        shared = {URIRef(str(row[0])) for row in query.answer(ds, query.stored("shared-indicators"), {}, lang)}  # type: ignore[index]
         indicators = []
         for indicator in sorted(shared):
             rows = _rows(ds, stored, indicator, lang)
@@ -167,16 +167,16 @@ def chart(c: Comparison, fmt: str = "svg") -> bytes:
     if font is None and c.lang == "zh":
         raise OutputError("no CJK font is installed, so Chinese labels would be drawn as empty boxes",
                           hint="install one (Debian: apt-get install fonts-noto-cjk), or use --lang en")
-    properties = font_manager.FontProperties(fname=str(font)) if font else None
-    style = {"svg.hashsalt": "towncase", "svg.fonttype": "path", "font.size": 9}
+    style: dict = {"svg.hashsalt": "towncase", "svg.fonttype": "path", "font.size": 9}
     if font is not None:
+        properties = font_manager.FontProperties(fname=str(font))
         font_manager.fontManager.addfont(str(font))
         style["font.family"] = [properties.get_name(), "DejaVu Sans"]
         style["font.weight"] = properties.get_weight()
     with matplotlib.rc_context(style):
         count = max(len(c.indicators), 1)
         fig, axes = plt.subplots(1, count, figsize=(3.2 * count + 0.8, 3.6), squeeze=False)
-        for ax, indicator in zip(axes[0], c.indicators):
+        for ax, indicator in zip(axes[0], c.indicators, strict=False):
             _panel(ax, c, indicator)
         if not c.indicators:
             axes[0][0].text(0.5, 0.5, MISSING[c.lang], ha="center", va="center")
@@ -196,7 +196,7 @@ def _panel(ax, c: Comparison, indicator: URIRef) -> None:
     positions = range(len(c.towns))
     top = max((float(v.value) for (i, _), vs in c.values.items() if i == indicator for v in vs), default=1.0) or 1.0
     unit = ""
-    for x, town in zip(positions, c.towns):
+    for x, town in zip(positions, c.towns, strict=True):
         found = c.values.get((indicator, town))
         if not found:
             ax.bar(x, top, width=0.6, fill=False, edgecolor="0.6", linestyle="--", linewidth=0.8)

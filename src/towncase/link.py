@@ -25,11 +25,11 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable
 
 import curies
 import yaml
@@ -39,7 +39,7 @@ from rdflib.namespace import DCTERMS, VOID, XSD
 from . import inputs, load, resources, validate
 from .errors import InputError
 from .labels import curie
-from .namespaces import BASE, CONCEPTS_GRAPH, GRAPH, PREFIXES, REFERENCE_GRAPH, TC, bind_prefixes
+from .namespaces import BASE, GRAPH, PREFIXES, TC, bind_prefixes
 
 SSSOM = Namespace(PREFIXES["sssom"])
 SEMAPV = Namespace(PREFIXES["semapv"])
@@ -66,9 +66,9 @@ JUSTIFICATIONS = tuple(SEMAPV[name] for name in (
 REQUIRED_METADATA = ("mapping_set_id", "license")
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 #: Columns towncase reads; SSSOM has more, which are refused rather than silently dropped.
-COLUMNS = REQUIRED_COLUMNS + ("subject_label", "object_label", "confidence", "comment", "author_id",
+COLUMNS = (*REQUIRED_COLUMNS, "subject_label", "object_label", "confidence", "comment", "author_id",
                               "reviewer_id", "mapping_date", "see_also", "subject_type", "object_type")
-METADATA = REQUIRED_METADATA + ("curie_map", "mapping_set_title", "mapping_set_description", "mapping_set_version",
+METADATA = (*REQUIRED_METADATA, "curie_map", "mapping_set_title", "mapping_set_description", "mapping_set_version",
                                 "creator_id", "creator_label", "mapping_date", "comment", "see_also")
 #: Row slots compiled onto the mapping's owl:Axiom as ``sssom:<slot>`` literals.
 _TEXT_SLOTS = ("subject_label", "object_label", "comment")
@@ -131,7 +131,7 @@ def read_mapping_set(path: Path) -> MappingSet:
     path = Path(path)
     text = inputs.read_text(path)
     lines = text.splitlines()
-    header = [line for line in _leading(lines, "#")]
+    header = list(_leading(lines, "#"))
     try:
         metadata = yaml.safe_load("\n".join(line[1:] for line in header)) or {}
     except yaml.YAMLError as err:
@@ -172,7 +172,8 @@ def read_mapping_set(path: Path) -> MappingSet:
         if name not in COLUMNS:
             raise InputError(f"unknown SSSOM column {name!r}", file=str(path), line=first,
                              hint=f"towncase reads {', '.join(COLUMNS)}")
-    mappings, seen = [], {}
+    mappings: list[Mapping] = []
+    seen: dict[tuple[URIRef, URIRef, URIRef], int] = {}
     for offset, cells in enumerate(table[1:], start=1):
         line = first + offset
         if not any(c.strip() for c in cells):
@@ -180,12 +181,12 @@ def read_mapping_set(path: Path) -> MappingSet:
         if len(cells) != len(columns):
             raise InputError(f"row has {len(cells)} cells, the header {len(columns)}", file=str(path), line=line,
                              hint="separate cells with one tab each; leave an empty cell for a missing value")
-        mapping = _mapping(dict(zip(columns, cells)), converter, path, line)
-        key = (mapping.subject, mapping.predicate, mapping.object)
-        if key in seen:
-            raise InputError(f"the same mapping is on line {seen[key]}", file=str(path), line=line,
+        mapping = _mapping(dict(zip(columns, cells, strict=True)), converter, path, line)
+        triple = (mapping.subject, mapping.predicate, mapping.object)
+        if triple in seen:
+            raise InputError(f"the same mapping is on line {seen[triple]}", file=str(path), line=line,
                              hint="keep one row per subject, predicate and object")
-        seen[key] = line
+        seen[triple] = line
         mappings.append(mapping)
     return MappingSet(path, set_id, licence, metadata, tuple(mappings))
 
@@ -271,7 +272,8 @@ def mapping_sets(data: load.Corpus) -> tuple[MappingSet, ...]:
     Raises:
         InputError: a file is malformed (see :func:`read_mapping_set`), or two files share a name.
     """
-    sets, names = [], {}
+    sets: list[MappingSet] = []
+    names: dict[str, Path] = {}
     for path in link_files(data):
         ms = read_mapping_set(path)
         if ms.name in names:
@@ -288,7 +290,7 @@ def owners(ds: Dataset) -> dict[URIRef, URIRef]:
     for graph in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
         for subject in graph.subjects(RDF.type, None):
             if isinstance(subject, URIRef):
-                found.setdefault(subject, graph.identifier)
+                found.setdefault(subject, URIRef(graph.identifier))
     return found
 
 
@@ -297,9 +299,9 @@ def target(iri: URIRef, minted: dict[URIRef, URIRef], external: Graph) -> URIRef
     dataset whose ``void:uriSpace`` it is in; ``None`` when it is neither (a vanished or unknown end)."""
     if iri in minted:
         return minted[iri]
-    for dataset, space in sorted(external.subject_objects(VOID.uriSpace)):
+    for dataset, space in sorted(external.subject_objects(VOID.uriSpace), key=str):
         if str(iri).startswith(str(space)):
-            return dataset
+            return URIRef(str(dataset))
     return None
 
 
@@ -478,7 +480,7 @@ def kind(graph: Graph, iri: URIRef, ontology: Graph) -> URIRef | None:
     for cls in graph.objects(iri, RDF.type):
         for above in ontology.transitive_objects(cls, RDFS.subClassOf):
             if above in KINDS:
-                return above
+                return URIRef(str(above))
     return None
 
 
@@ -487,7 +489,7 @@ def mentioned(case_graph: Graph, union: Graph) -> set[URIRef]:
     that contains a place it names (a town in 诸暨 is in 绍兴 and 浙江 too)."""
     named = {t for triple in case_graph for t in (triple[0], triple[2])
              if isinstance(t, URIRef) and str(t).startswith(BASE) and not str(t).startswith(PREFIXES["tc"])}
-    above = set()
+    above: set = set()
     for node in named:
         for prop in (TC.administrativeParent, TC.locatedIn):
             above.update(union.transitive_objects(node, prop))
@@ -567,7 +569,7 @@ def sssom_tsv(suggestions: Suggestions, mapping_date: date | None = None) -> byt
     """The candidates as an SSSOM/TSV file for review (``mapping_justification`` as suggested; a
     reviewer keeps, edits or deletes each row and changes the justification to
     ``semapv:ManualMappingCuration`` for the rows they checked)."""
-    used = {p: n for p, n in PREFIXES.items()}
+    used = dict(PREFIXES)
     prefixes = {}
     for c in suggestions.candidates:
         for iri in (c.subject, c.object):

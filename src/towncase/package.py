@@ -476,7 +476,7 @@ def _linksets(ds: Dataset, catalog: Graph) -> None:
     external datasets its links point into."""
     links = ds.graph(link.LINKS_GRAPH)
     external = link.external_datasets()
-    for linkset in sorted(links.subjects(RDF.type, VOID.Linkset)):
+    for linkset in sorted(links.subjects(RDF.type, VOID.Linkset), key=str):
         catalog.add((DATASET, VOID.subset, linkset))
         for p, o in links.predicate_objects(linkset):
             catalog.add((linkset, p, o))
