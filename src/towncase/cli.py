@@ -18,14 +18,13 @@ from pathlib import Path
 
 import click
 
-from . import build as build_stage
 from . import export as export_stage
-from . import extract as extract_stage
-from . import load, reason, render, scaffold
+from . import load, reason, render, store
 from . import query as query_stage
-from . import stats as stats_stage
-from . import validate as validate_stage
 from .errors import EngineError, LimitError, TowncaseError
+
+# Each command imports the stages it uses when it runs (pySHACL, owlrl and the exporters take most of
+# a second to import, and `towncase query` needs none of them): see tests/test_startup.py.
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE, EXIT_ENGINE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 REGIMES = click.Choice(list(reason.REGIMES))
@@ -133,6 +132,14 @@ def _data_options(func):
     return wrapper
 
 
+def _store_option(func):
+    """``--store auto|rdflib|oxigraph``: the engine that holds the cases (see towncase.store)."""
+    return click.option("--store", "store_kind", type=click.Choice(list(store.STORES)), default="auto",
+                        show_default=True,
+                        help="The engine that holds the cases: rdflib in memory, or Oxigraph on disk (cached "
+                             f"across runs); auto takes Oxigraph above {store.AUTO_BYTES // 2**20} MiB of RDF.")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version("towncase"), prog_name="towncase")
 @click.option("--debug", is_flag=True, help="Show tracebacks and the engines' warnings and logging.")
@@ -181,6 +188,8 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: re
       towncase validate --inference rdfs
       towncase validate data/diankou-2022/observations.ttl --format turtle > report.ttl
     """
+    from . import validate as validate_stage
+
     result = (validate_stage.validate_files(files, inference=inference, limits=limits) if files
               else validate_stage.check(data, inference=inference, progress=_progress, limits=limits))
     click.echo(result.graph.serialize(format="turtle") if fmt == "turtle" else render.validation_report(result))
@@ -226,9 +235,10 @@ def infer(regime: str, output: Path | None, data, force: bool, limits: reason.Re
 @main.command()
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of class and indicator names.")
+@_store_option
 @_data_options
 @_errors_to_exit
-def stats(lang: str, data) -> None:
+def stats(lang: str, data, store_kind: str) -> None:
     """Count triples, entities per class, observations per indicator and labels per language.
 
     \b
@@ -236,7 +246,9 @@ def stats(lang: str, data) -> None:
       towncase stats
       towncase stats --lang en --data ~/my-towns
     """
-    click.echo(render.stats_report(stats_stage.stats(load.dataset(data)), lang))
+    from . import stats as stats_stage
+
+    click.echo(render.stats_report(stats_stage.stats(store.open_store(data, store_kind)), lang))
 
 
 @main.command()
@@ -275,10 +287,11 @@ def queries(name: str | None, lang: str) -> None:
               show_default=True, help="Stop the query after this many seconds (exit 4).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=query_stage.QueryLimits.max_rows,
               show_default=True, help="Keep at most this many rows (or triples); a cut answer exits 4.")
+@_store_option
 @_data_options
 @_errors_to_exit
 def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str, inference: str,
-                  file: Path | None, text: str | None, data, timeout: float, max_rows: int) -> None:
+                  file: Path | None, text: str | None, data, timeout: float, max_rows: int, store_kind: str) -> None:
     """Run a stored query by NAME (or your own with --file / -e) over the shipped cases.
 
     Parameter values are bound, never pasted into the query; a bad value, a missing required
@@ -295,7 +308,8 @@ def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str
       towncase query town-profile --data ~/my-towns --param town=place:huzhou-wuxing-zhili
     """
     chosen = query_stage.choose(name, file, text)
-    answer = query_stage.answer(load.dataset(data), chosen, query_stage.parse_assignments(params), lang, inference,
+    answer = query_stage.answer(store.open_store(data, store_kind), chosen, query_stage.parse_assignments(params),
+                                lang, inference,
                                 query_stage.QueryLimits(timeout=timeout, max_rows=max_rows))
     click.echo(render.result(answer, fmt, lang, _width()), nl=False)
     if answer.truncated:
@@ -355,6 +369,8 @@ def extract_command(source: Path | None, case: str | None, output: Path | None, 
       towncase extract --apply review.tsv --case diankou-2022
       towncase extract --apply datang-review.tsv --data ~/my-towns && towncase validate --data ~/my-towns
     """
+    from . import extract as extract_stage
+
     if (source is None) == (review is None):
         raise click.UsageError("give either SOURCE (to propose) or --apply REVIEW.tsv (to apply), not both")
     if review is not None:
@@ -399,6 +415,8 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force
       towncase build --out public/ --base https://example.org/towncase/ --format ttl --format trig
       towncase build --data ~/my-towns --out my-export/
     """
+    from . import build as build_stage
+
     done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress, data=data,
                              force=force)
     click.echo(render.build_summary(done, version("towncase")))
@@ -436,6 +454,8 @@ def new_case(slug: str, name_zh: str, name_en: str, code: str | None, parent: st
       towncase new-case datang-2023 --name-zh 大唐街道 --name-en Datang --code 330681005 --data ~/my-towns
       towncase validate --data ~/my-towns
     """
+    from . import scaffold
+
     done = scaffold.new_case(slug, name_zh, name_en, data_dir, code=code, parent=parent, source=source)
     town = "minted in the case" if done.town_minted else "from the reference data"
     click.echo(f"created {done.folder}/ — town {done.town} ({town})")

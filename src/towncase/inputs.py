@@ -145,8 +145,10 @@ def decode(data: bytes, path: Path) -> str:
     return text
 
 
-def check_syntax(text: str, fmt: str, path: Path, limits: Limits = LIMITS) -> None:
-    """Check ``text`` strictly against the RDF 1.1 syntax of ``fmt`` (an rdflib format name).
+def check_syntax(text: str, fmt: str, path: Path, limits: Limits = LIMITS) -> list:
+    """Check ``text`` strictly against the RDF 1.1 syntax of ``fmt`` (an rdflib format name), and
+    return what pyoxigraph parsed (its triples or quads; empty for JSON-LD, which is checked apart):
+    the Oxigraph store loads them as they are, so a file is parsed once on that path.
 
     Raises:
         RDFSyntaxError: the text breaks the syntax (names the line and column and what to do),
@@ -157,14 +159,14 @@ def check_syntax(text: str, fmt: str, path: Path, limits: Limits = LIMITS) -> No
     _refuse_html(text, path)
     if fmt == "json-ld":
         _check_json_depth(text, path, limits)
-        return
+        return []
     if fmt == "xml":
         _check_xml(text, path, limits)
-    count = 0
+    parsed = []
     try:
-        for _ in pyoxigraph.parse(text.encode("utf-8"), format=STRICT_FORMATS[fmt]):
-            count += 1
-            if count > limits.max_triples:
+        for item in pyoxigraph.parse(text.encode("utf-8"), format=STRICT_FORMATS[fmt]):
+            parsed.append(item)
+            if len(parsed) > limits.max_triples:
                 raise LimitError(f"{path}: more than {limits.max_triples:,} triples in one file",
                                  "triples", hint="split the file, or load it into a triple store")
     except SyntaxError as err:
@@ -172,6 +174,7 @@ def check_syntax(text: str, fmt: str, path: Path, limits: Limits = LIMITS) -> No
         line = err.lineno or (line_of(text, quoted.group(1)) if quoted else None)
         raise RDFSyntaxError(f"RDF syntax error: {_reason(err.msg)}", file=str(path), line=line,
                              column=err.offset if err.lineno else None, hint=_hint(fmt, err.msg, text)) from None
+    return parsed
 
 
 def _reason(message: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -355,17 +355,22 @@ def minted(graph: Graph) -> set[URIRef]:
     return {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(ENTITY_BASE)}
 
 
-def check_minting(data: Corpus) -> None:
+def check_minting(data: Corpus, minted_in: Callable[[Path], set[URIRef]] | None = None) -> None:
     """Every entity is typed by one graph only: the reference data or one case.
+
+    Args:
+        data: the corpus.
+        minted_in: the entities a file mints (by default from rdflib's parse of the file).
 
     Raises:
         InputError: an IRI typed by two cases, or by a case and the reference data, naming both files.
     """
+    minted_in = minted_in or (lambda path: minted(parsed(path)))
     owner: dict[URIRef, Path] = {}
     for files in [data.reference_files] + [case.files for case in data.cases]:
         mine: dict[URIRef, Path] = {}
         for path in files:
-            for iri in minted(parsed(path)):
+            for iri in minted_in(path):
                 mine.setdefault(iri, path)
         for iri, path in sorted(mine.items()):
             if iri in owner:
@@ -445,11 +450,34 @@ def dataset(data: Corpus | None = None) -> Dataset:
     check_minting(data)
     ds = Dataset(default_union=True)
     bind_prefixes(ds)
-    parts = [(ONTOLOGY_GRAPH, [resources.ontology_file()]), (CONCEPTS_GRAPH, resources.scheme_files()),
-             (REFERENCE_GRAPH, data.reference_files)]
-    parts += [(folder.graph_name, folder.files) for folder in data.cases]
-    for name, files in parts:
+    for name, files in parts(data):
         named = ds.graph(name)
         for path in files:
             named += parsed(path)
     return ds
+
+
+def parts(data: Corpus) -> list[tuple[URIRef, tuple[Path, ...]]]:
+    """(named graph, its files) for every part of the dataset: the ontology, the concept schemes, the
+    reference data and each case, in that order."""
+    found = [(ONTOLOGY_GRAPH, (resources.ontology_file(),)), (CONCEPTS_GRAPH, tuple(resources.scheme_files())),
+             (REFERENCE_GRAPH, data.reference_files)]
+    return found + [(folder.graph_name, folder.files) for folder in data.cases]
+
+
+def strict_triples(path: Path) -> list:
+    """One RDF file's triples as Oxigraph's strict parser reads them (pyoxigraph terms), through the same
+    front end as :func:`parse_file`: a bounded read of a regular UTF-8 file, the RDF 1.1 syntax, no
+    relative IRIs (Oxigraph resolves none), blank nodes fresh to the file.
+
+    Raises:
+        InputError: the file is missing, unreadable, empty, not UTF-8, or not in a format Oxigraph reads.
+        RDFSyntaxError: the file does not parse (with line and column).
+        LimitError: the file is too large.
+    """
+    path = Path(path)
+    fmt = rdf_format(path)
+    if fmt not in ("turtle", "nt", "xml"):
+        raise InputError(f"the Oxigraph store reads Turtle, N-Triples and RDF/XML files, not {fmt}",
+                         file=str(path), hint="use --store rdflib for this file")
+    return inputs.check_syntax(inputs.read_text(path), fmt, path)

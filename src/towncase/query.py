@@ -40,7 +40,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result, ResultRow
 from rdflib.term import Identifier, Node
 
-from . import bounded, inputs, offline, reason, resources
+from . import bounded, inputs, offline, resources
 from .errors import InputError, LimitError, ParameterError, UnknownNameError, engine_errors
 from .labels import curie
 from .namespaces import PREFIXES
@@ -339,15 +339,24 @@ def _catalogue() -> tuple[tuple[str, StoredQuery], ...]:
 
 
 def stored(name: str) -> StoredQuery:
-    """One stored query by name.
+    """One stored query by name (only its own ``.rq`` file is read, once per process).
 
     Raises:
         UnknownNameError: no query of that name (with the close matches).
     """
-    queries = catalogue()
-    if name not in queries:
-        raise UnknownNameError("query", name, list(queries))
-    return queries[name]
+    if _catalogue.cache_info().currsize:  # the catalogue is already read
+        queries = catalogue()
+        if name in queries:
+            return queries[name]
+    files = {path.stem: path for path in resources.query_files()}
+    if name not in files:
+        raise UnknownNameError("query", name, sorted(files))
+    return _stored(files[name])
+
+
+@lru_cache(maxsize=None)
+def _stored(path: Path) -> StoredQuery:
+    return read_query(path, stored=True)
 
 
 def choose(name: str | None = None, file: Path | None = None, text: str | None = None) -> StoredQuery:
@@ -539,9 +548,9 @@ def _not_a_member(param: Param, value: Node, relation: str, members: set[Node]) 
                            curie(value), sorted(curie(m) for m in members))
 
 
-def run(graph: Graph, query: StoredQuery, bindings: Mapping[str, Node] | None = None,
+def run(graph, query: StoredQuery, bindings: Mapping[str, Node] | None = None,
         limits: QueryLimits | None = None) -> BoundedResult:
-    """Run a query over a graph or dataset with already typed bindings (see :func:`bind`), within
+    """Run a query over a graph, dataset or store (:mod:`towncase.store`) with already typed bindings (see :func:`bind`), within
     ``limits`` (the defaults of :class:`QueryLimits` when none are given), in a worker process
     (:mod:`towncase.bounded`) that the time limit really stops.
 
@@ -553,11 +562,21 @@ def run(graph: Graph, query: StoredQuery, bindings: Mapping[str, Node] | None = 
         OfflineError: the query tried to reach the network or a file.
     """
     limits = limits or QueryLimits()
+    from . import store
+
+    if isinstance(graph, store.Store):
+        return graph.answer(query, dict(bindings or {}), limits)
     kind, names, rows, ask, truncated = bounded.run(
         _answer_rows, (graph, query.prepared, dict(bindings or {}), limits.max_rows), limits,
         doing=f"query {query.name}")
+    return result(kind, names, rows, ask, truncated, limits.max_rows)
+
+
+def result(kind: str, names: list, rows: list[tuple], ask: bool | None, truncated: bool, limit: int) -> BoundedResult:
+    """An answer from plain values (as a worker process hands them back): the form, the column names,
+    the rows (or triples), the ASK answer, whether it was cut, and at how many rows."""
     result = BoundedResult(kind)
-    result.truncated, result.limit = truncated, limits.max_rows
+    result.truncated, result.limit = truncated, limit
     if kind == "ASK":
         result.askAnswer = ask
     elif kind == "SELECT":
@@ -607,21 +626,27 @@ def _answer_rows(graph: Graph, prepared: Query, bindings: dict[str, Identifier],
         return answer.type, list(answer.vars or []), rows, None, False
 
 
-def answer(ds: Dataset, query: StoredQuery, values: Mapping[str, str] | None = None, lang: str = "zh",
+def answer(ds, query: StoredQuery, values: Mapping[str, str] | None = None, lang: str = "zh",
            inference: str = "none", limits: QueryLimits | None = None) -> BoundedResult:
     """Answer a query over the dataset, asserted or with a regime's inferences added.
 
     Args:
-        ds: the dataset (usually :func:`towncase.load.dataset`).
+        ds: the dataset (usually :func:`towncase.load.dataset`) or a store (:func:`towncase.store.open_store`).
         query: a stored or ad-hoc query.
         values: parameter values as the user wrote them (``{"town": "place:…"}``).
         lang: ``zh`` or ``en``: the label language (falling back to the other).
         inference: a regime of :data:`towncase.reason.REGIMES`.
         limits: time, memory and row limits (see :func:`run`).
     """
-    graph = reason.closure_dataset(ds, inference) if inference != "none" else ds
-    bindings = bind(graph, query, values, lang)
-    return run(graph, query, bindings, limits)
+    from . import store
+
+    source = store.of(ds)
+    if inference != "none":
+        from . import reason
+
+        source = store.of(reason.closure_dataset(source.dataset(), inference))
+    bindings = bind(source.view, query, values, lang)
+    return source.answer(query, bindings, limits or QueryLimits())
 
 
 #: The tokens of a SPARQL text in which a ``?`` or ``$`` is not a variable (comments, strings, IRIs),

@@ -10,17 +10,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import owlrl
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
 from . import offline
 from .errors import LimitError, UnknownNameError, engine_errors
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
-REGIMES: dict[str, type | None] = {
+#: Regime name → owlrl's closure class for it (owlrl is imported only when a closure is computed).
+REGIMES: dict[str, str | None] = {
     "none": None,
-    "rdfs": owlrl.RDFS_Semantics,
-    "owlrl": owlrl.OWLRL_Semantics,
+    "rdfs": "RDFS_Semantics",
+    "owlrl": "OWLRL_Semantics",
 }
 
 
@@ -73,21 +73,22 @@ def expand(graph: Graph, regime: str, limits: ReasonLimits | None = None, rdfs_l
     """
     if regime not in REGIMES:
         raise UnknownNameError("inference regime", regime, list(REGIMES))
-    semantics = REGIMES[regime]
-    if semantics is None:
+    if REGIMES[regime] is None:
         return
+    import owlrl
+
+    semantics = getattr(owlrl, REGIMES[regime])
     if regime == "rdfs" and not rdfs_literal_rules:
+        class _RDFSWithoutLiteralRules(semantics):
+            """RDFS as pySHACL runs it for validation: without the one-time rules that add literal proxies."""
+
+            def one_time_rules(self) -> None:
+                pass
+
         semantics = _RDFSWithoutLiteralRules
     bounded = _bounded(semantics, limits or ReasonLimits(), regime)
     with offline.guard(f"reasoning ({regime})"), engine_errors("owlrl"):
         owlrl.DeductiveClosure(bounded, axiomatic_triples=False, datatype_axioms=False).expand(graph)
-
-
-class _RDFSWithoutLiteralRules(owlrl.RDFS_Semantics):
-    """RDFS as pySHACL runs it for validation: without the one-time rules that add literal proxies."""
-
-    def one_time_rules(self) -> None:
-        pass
 
 
 def _bounded(semantics: type, limits: ReasonLimits, regime: str) -> type:
@@ -141,8 +142,7 @@ def run(data: Graph, regime: str, ontology: Graph | None = None,
     if regime not in REGIMES:
         raise UnknownNameError("inference regime", regime, list(REGIMES))
     inferred = bind_prefixes(Graph())
-    semantics = REGIMES[regime]
-    if semantics is None:
+    if REGIMES[regime] is None:
         return Inference(inferred, [])
     closure = Graph()
     closure += data

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Dataset, Literal
-
-from . import query
+from . import query, store
 from .labels import label
 
 
@@ -37,13 +35,16 @@ class Stats:
     labels: tuple[Count, ...]
 
 
-def stats(ds: Dataset) -> Stats:
-    """Count what ``ds`` holds (each stored query runs once; rows carry zh and en names)."""
-    def counted(name: str) -> tuple[Count, ...]:
-        return tuple(Count(str(key), label(ds, key, "zh"), label(ds, key, "en"), int(n))
-                     for key, n in query.select_rows(query.run(ds, query.stored(name))))
+def stats(ds) -> Stats:
+    """Count what ``ds`` (a dataset or a store) holds (each stored query runs once; rows carry zh and
+    en names)."""
+    source = store.of(ds)
 
-    graphs = tuple(sorted((str(g.identifier), len(g)) for g in ds.graphs() if len(g)))
+    def counted(name: str) -> tuple[Count, ...]:
+        return tuple(Count(str(key), label(source.view, key, "zh"), label(source.view, key, "en"), int(n))
+                     for key, n in query.select_rows(query.answer(source, query.stored(name))))
+
+    graphs = tuple(sorted((str(g), n) for g, n in source.graph_sizes().items()))
     return Stats(
         triples=sum(n for _, n in graphs),
         graphs=graphs,
@@ -68,13 +69,15 @@ class CaseSummary:
     quotes: int
 
 
-def case_summaries(ds: Dataset) -> list[CaseSummary]:
-    """One summary per case of ``ds`` (its named graph's counts), by the stored query ``case-overview``."""
-    overview = query.stored("case-overview")
+def case_summaries(ds) -> list[CaseSummary]:
+    """One summary per case of ``ds`` (a dataset or a store; its named graph's counts), by the stored
+    query ``case-overview``."""
+    source = store.of(ds)
     summaries = []
-    for row in query.select_rows(query.run(ds, overview, {"lang": Literal("zh")})):
+    for row in query.select_rows(query.answer(source, query.stored("case-overview"))):
         summaries.append(CaseSummary(
-            case=str(row.case), label_zh=label(ds, row.case, "zh"), label_en=label(ds, row.case, "en"),
+            case=str(row.case), label_zh=label(source.view, row.case, "zh"),
+            label_en=label(source.view, row.case, "en"),
             triples=int(row.triples),
             entities=int(row.entities), observations=int(row.observations), outcomes=int(row.outcomes),
             programmes=int(row.programmes), quotes=int(row.quotes)))

@@ -18,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import cast
 
-from pyshacl import validate as shacl_validate
 from rdflib import RDF, SH, BNode, Graph, Literal, Node, URIRef
 
 from . import load, offline, quantities, resources
@@ -115,6 +114,8 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
         target += ontology if ontology is not None else load.ontology()
         expand(target, inference, limits, rdfs_literal_rules=False)
         data = target
+    from pyshacl import validate as shacl_validate  # imported by the commands that validate only
+
     with offline.guard("validating with pySHACL"), engine_errors("pySHACL"):
         conforms, report, text = shacl_validate(data, shacl_graph=shapes_graph, inference="none",
                                                 allow_warnings=True, advanced=True)

@@ -1,0 +1,141 @@
+"""The cache across runs: what an expensive step made from the input files, kept under a key that is
+the hash of every one of those files, so a change to any of them is a new key and never a stale answer.
+
+Where: ``$TOWNCASE_CACHE`` if set, else ``$XDG_CACHE_HOME/towncase``, else ``~/.cache/towncase``;
+never inside a data folder (a data folder holds only what its authors wrote). Deleting the folder
+is always safe: the next run rebuilds what it needs.
+
+Entries are written beside their final place and renamed into it (a folder or a file, atomically),
+so two processes building the same entry at once both succeed and a reader never sees half an entry;
+an entry is never changed once in place. Old store entries are removed, keeping the newest
+:data:`KEEP`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import InputError
+from .export import process_alive
+
+CACHE_ENV = "TOWNCASE_CACHE"
+#: Changes whenever what an entry holds changes, so an older towncase's entries are never read.
+FORMAT = 1
+#: Store entries kept (the newest by last use); older ones are removed when a new one is made.
+KEEP = 4
+#: An entry not used for this many seconds may be removed (another process may still be reading a newer one).
+GRACE = 600
+
+
+def root(data_roots: Iterable[Path] = ()) -> Path:
+    """The cache folder (not created here).
+
+    Raises:
+        InputError: it would be inside one of ``data_roots``.
+    """
+    given = os.environ.get(CACHE_ENV)
+    if given:
+        folder = Path(given)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        folder = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "towncase"
+    resolved = folder.resolve()
+    for data in data_roots:
+        data = Path(data).resolve()
+        if resolved == data or data in resolved.parents:
+            raise InputError(f"the cache folder {folder} is inside the data folder {data}", file=str(folder),
+                             hint=f"set {CACHE_ENV} to a folder outside your data (or unset it)")
+    return folder
+
+
+def digest(parts: Iterable[tuple[str, Iterable[Path]]], *salt: str) -> str:
+    """A key for what ``parts`` (role → files) hold: their names and contents, towncase's version and
+    :data:`FORMAT`, and ``salt`` (e.g. the engine's version)."""
+    whole = hashlib.sha256(f"towncase {version('towncase')} cache {FORMAT} {' '.join(salt)}\n".encode())
+    for role, files in parts:
+        whole.update(f"[{role}]\n".encode())
+        for path in files:
+            with open(path, "rb") as handle:
+                content = hashlib.file_digest(handle, "sha256").hexdigest()
+            whole.update(f"{Path(path).name} {content}\n".encode())
+    return whole.hexdigest()[:40]
+
+
+def folder_entry(folder: Path, key: str, build: Callable[[Path], None]) -> Path:
+    """The folder entry ``folder/key``, built by ``build(temporary folder)`` when missing.
+
+    ``build`` fills a new folder; it is renamed into place when complete (if another process put the
+    same entry in place meanwhile, that one is kept and ours removed). Old entries are then pruned.
+    """
+    final = folder / key
+    if final.is_dir():
+        _touch(final)
+        return final
+    folder.mkdir(parents=True, exist_ok=True)
+    _sweep(folder)
+    tmp = folder / f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        build(tmp)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not final.is_dir():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # another process finished first: its entry is the same
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _prune(folder, keep=final)
+    return final
+
+
+def read_json(folder: Path, key: str) -> dict | None:
+    """The JSON entry ``folder/key.json``, or ``None`` when there is none (or it cannot be read)."""
+    try:
+        return json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(folder: Path, key: str, value: dict) -> None:
+    """Put the JSON entry ``folder/key.json`` in place atomically (a failure to write is ignored: it is
+    a cache)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        tmp.write_text(json.dumps(value, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, folder / f"{key}.json")
+    except OSError:
+        pass
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _sweep(folder: Path) -> None:
+    """Remove temporary entries whose writer is gone."""
+    for tmp in folder.glob(".*.tmp"):
+        pid = tmp.name.split(".")[2] if tmp.name.count(".") >= 3 else ""
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    entries = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    now = time.time()
+    for old in entries[KEEP:]:
+        if old != keep and now - old.stat().st_mtime > GRACE:
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,343 @@
+"""The store: the one seam that loading and querying go through, with two engines behind it.
+
+- ``rdflib``: the in-memory rdflib :class:`~rdflib.Dataset` of :func:`towncase.load.dataset`, every
+  file parsed by rdflib on every run. The default for small data, and what validation and export
+  read.
+- ``oxigraph``: an embedded on-disk Oxigraph store (pyoxigraph), loaded once from the files by
+  Oxigraph's own strict parser and kept in the cache (:mod:`towncase.cache`) under the hash of every
+  input file, so the next run opens it in a fraction of a second; any change to any file is a new
+  key, so it is never stale.
+- ``auto`` (the default): ``oxigraph`` when the RDF input files total more than :data:`AUTO_BYTES`
+  (about ten towns the size of Diankou), else ``rdflib``.
+
+Both answer every stored query with the same rows (a test runs the whole catalogue on both). Two
+differences are Oxigraph's and are undone on the way out: it keeps language tags lower-cased (towncase
+gives them back in BCP 47's recommended case, ``zh-Hans``), and it keeps numbers in canonical form
+(``176.430`` comes back as ``176.43``: the same value). Parameters are bound as typed terms on both:
+rdflib's ``initBindings``, and on Oxigraph a text written from the algebra (:mod:`towncase.algebra`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from . import bounded, cache, load
+from .errors import UnknownNameError, engine_errors
+from .namespaces import PREFIXES
+
+STORES = ("auto", "rdflib", "oxigraph")
+#: ``auto`` chooses Oxigraph above this many bytes of RDF input (ontology, schemes, reference, cases).
+AUTO_BYTES = 2 * 2**20
+#: The file in an Oxigraph cache entry that records the triples per named graph.
+SIZES_FILE = "towncase-graphs.json"
+
+
+def choose(kind: str, data: load.Corpus) -> str:
+    """The engine ``kind`` (``auto``, ``rdflib`` or ``oxigraph``) means for ``data``.
+
+    Raises:
+        UnknownNameError: not a known store.
+    """
+    if kind not in STORES:
+        raise UnknownNameError("store", kind, list(STORES))
+    if kind != "auto":
+        return kind
+    size = sum(path.stat().st_size for _, files in load.parts(data) for path in files)
+    return "oxigraph" if size > AUTO_BYTES else "rdflib"
+
+
+def open_store(data: load.Corpus | None = None, kind: str = "auto") -> Store:
+    """The corpus in the store ``kind`` names (see :func:`choose`).
+
+    Raises:
+        InputError: a file is missing or does not parse, or an entity is minted by two graphs.
+        UnknownNameError: not a known store.
+    """
+    data = data or load.corpus()
+    if choose(kind, data) == "rdflib":
+        return RdflibStore(load.dataset(data))
+    return OxigraphStore.load(data)
+
+
+def of(source: Graph | Store) -> Store:
+    """A store for ``source``: itself, or an rdflib graph or dataset behind the seam."""
+    return source if isinstance(source, Store) else RdflibStore(source)
+
+
+class Store:
+    """What loading gives and querying reads.
+
+    Attributes:
+        kind: ``rdflib`` or ``oxigraph``.
+        view: the graph API (``objects``, ``subjects``, ``transitive_subjects``, ``in``) over the union
+            of the named graphs, for look-ups (labels, a parameter's class).
+    """
+
+    kind: str = ""
+    view: object = None
+
+    def answer(self, query, bindings: Mapping[str, Node], limits):
+        """Run a query (:class:`towncase.query.StoredQuery`) with typed bindings, bounded by ``limits``
+        (:class:`towncase.query.QueryLimits`); a :class:`towncase.query.BoundedResult`."""
+        raise NotImplementedError  # every store below implements it
+
+    def graph_sizes(self) -> dict[URIRef, int]:
+        """Triples per non-empty named graph."""
+        raise NotImplementedError
+
+    def dataset(self) -> Dataset:
+        """The named graphs as an rdflib dataset (for the stages that need rdflib: reasoning, export)."""
+        raise NotImplementedError
+
+
+@dataclass
+class RdflibStore(Store):
+    """An rdflib dataset (its default graph the union of the named graphs)."""
+
+    ds: Dataset
+    kind: str = "rdflib"
+
+    @property
+    def view(self) -> Dataset:
+        return self.ds
+
+    def answer(self, query, bindings, limits):
+        from . import query as query_stage
+
+        return query_stage.run(self.ds, query, bindings, limits)
+
+    def graph_sizes(self) -> dict[URIRef, int]:
+        return {g.identifier: len(g) for g in self.ds.graphs() if len(g)}
+
+    def dataset(self) -> Dataset:
+        return self.ds
+
+
+@dataclass
+class OxigraphStore(Store):
+    """An Oxigraph store holding one named graph per part (ontology, concepts, reference, each case)."""
+
+    store: object  # pyoxigraph.Store
+    sizes: dict[URIRef, int] = field(default_factory=dict)
+    path: Path | None = None
+    kind: str = "oxigraph"
+
+    @property
+    def view(self) -> OxigraphView:
+        return OxigraphView(self.store)
+
+    @classmethod
+    def load(cls, data: load.Corpus) -> OxigraphStore:
+        """The corpus from the cache, or parsed into a new cache entry (in memory when the cache
+        folder cannot be written).
+
+        Raises:
+            InputError: a file is missing or does not parse, or an entity is minted by two graphs.
+        """
+        import pyoxigraph
+
+        parts = load.parts(data)
+        key = cache.digest(((str(name), files) for name, files in parts), "pyoxigraph", pyoxigraph.__version__)
+        try:
+            folder = cache.root(data.roots) / "stores"
+            entry = cache.folder_entry(folder, key, lambda tmp: _build(pyoxigraph.Store(str(tmp)), tmp, data))
+        except OSError:
+            memory = pyoxigraph.Store()
+            return cls(memory, _fill(memory, data))
+        sizes = json.loads((entry / SIZES_FILE).read_text(encoding="utf-8"))
+        return cls(pyoxigraph.Store.read_only(str(entry)), {URIRef(k): v for k, v in sizes.items()}, entry)
+
+    def answer(self, query, bindings, limits):
+        from . import algebra
+        from . import query as query_stage
+
+        text = algebra.text(query.prepared, bindings) if bindings else query.text
+        names = [str(v) for v in query.prepared.algebra.get("PV") or []] if query.form == "SELECT" else []
+        tags = _language_tag_columns(query)
+        kind, names, rows, ask, truncated = bounded.run(
+            _oxigraph_rows, (self.store, text, query.form, names, tags, limits.max_rows), limits,
+            doing=f"query {query.name}")
+        return query_stage.result(kind, names, rows, ask, truncated, limits.max_rows)
+
+    def graph_sizes(self) -> dict[URIRef, int]:
+        return dict(self.sizes)
+
+    def dataset(self) -> Dataset:
+        ds = Dataset(default_union=True)
+        for quad in self.store:
+            ds.graph(URIRef(quad.graph_name.value)).add((rdflib_term(quad.subject), rdflib_term(quad.predicate),
+                                                        rdflib_term(quad.object)))
+        return ds
+
+
+def _build(store, folder: Path, data: load.Corpus) -> None:
+    sizes = _fill(store, data)
+    store.flush()
+    (folder / SIZES_FILE).write_text(json.dumps({str(k): v for k, v in sizes.items()}, sort_keys=True),
+                                     encoding="utf-8")
+    del store
+
+
+def _fill(store, data: load.Corpus) -> dict[URIRef, int]:
+    """Parse every file of the corpus with Oxigraph's strict parser into ``store`` (each part its named
+    graph), checking what :func:`towncase.load.parse_file` checks, and which graph mints which entity.
+
+    Raises:
+        InputError: a file is missing, not UTF-8 or does not parse, or an entity is minted twice.
+    """
+    import pyoxigraph
+
+    minted: dict[Path, set[URIRef]] = {}
+    for name, files in load.parts(data):
+        graph = pyoxigraph.NamedNode(str(name))
+        for path in files:
+            triples = load.strict_triples(path)
+            minted[path] = {URIRef(t.subject.value) for t in triples
+                            if t.predicate.value == str(RDF.type) and isinstance(t.subject, pyoxigraph.NamedNode)
+                            and t.subject.value.startswith(load.ENTITY_BASE)}
+            with engine_errors("Oxigraph"):
+                store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    load.check_minting(data, minted.__getitem__)
+    count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    return {URIRef(row["g"].value): int(row["n"].value) for row in store.query(count)}
+
+
+def _oxigraph_rows(store, text: str, form: str, names: list[str], tags: frozenset[str], max_rows: int):
+    """(form, columns, rows or triples, ASK answer, cut?) from Oxigraph, as rdflib terms."""
+    from . import offline
+
+    with offline.guard("running a query in Oxigraph"), engine_errors("Oxigraph's SPARQL engine"):
+        answer = store.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES))
+        if form == "ASK":
+            return "ASK", [], [], bool(answer), False
+        rows: list[tuple] = []
+        if form == "SELECT":
+            names = names or [v.value for v in answer.variables]
+            for solution in answer:
+                if len(rows) == max_rows:
+                    return "SELECT", names, rows, None, True
+                rows.append(tuple(_cell(solution[name], name in tags) for name in names))
+            return "SELECT", names, rows, None, False
+        for triple in answer:
+            if len(rows) == max_rows:
+                return form, [], rows, None, True
+            rows.append((rdflib_term(triple.subject), rdflib_term(triple.predicate), rdflib_term(triple.object)))
+        return form, [], rows, None, False
+
+
+def _cell(term, tag: bool) -> Node | None:
+    if term is None:
+        return None
+    node = rdflib_term(term)
+    return Literal(bcp47(str(node))) if tag and isinstance(node, Literal) else node
+
+
+_STRING = str(XSD.string)
+
+
+def rdflib_term(term) -> Node:
+    """A pyoxigraph term as the rdflib term rdflib would give (plain literals untyped, language tags
+    in BCP 47 case)."""
+    import pyoxigraph
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=bcp47(term.language))
+    datatype = term.datatype.value
+    return Literal(term.value) if datatype == _STRING else Literal(term.value, datatype=URIRef(datatype))
+
+
+def oxigraph_term(node: Node):
+    """An rdflib term as a pyoxigraph term."""
+    import pyoxigraph
+
+    if isinstance(node, URIRef):
+        return pyoxigraph.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return pyoxigraph.BlankNode(str(node))
+    if node.language:
+        return pyoxigraph.Literal(str(node), language=node.language)
+    if node.datatype is not None:
+        return pyoxigraph.Literal(str(node), datatype=pyoxigraph.NamedNode(str(node.datatype)))
+    return pyoxigraph.Literal(str(node))
+
+
+def bcp47(tag: str) -> str:
+    """A language tag in the case BCP 47 recommends (§2.1.1): the language lower-case, a script in title
+    case, a region upper-case (``zh-hans-cn`` → ``zh-Hans-CN``). Oxigraph keeps tags lower-cased."""
+    first, *rest = tag.split("-")
+    return "-".join([first.lower()] + [part.title() if len(part) == 4 and part.isalpha()
+                                       else part.upper() if len(part) == 2 and part.isalpha()
+                                       else part.lower() for part in rest])
+
+
+def _language_tag_columns(query) -> frozenset[str]:
+    """Columns bound to ``LANG(…)``: language tags as strings, which Oxigraph gives lower-cased."""
+    found = set()
+
+    def walk(node) -> None:
+        from rdflib.plugins.sparql.parserutils import CompValue
+
+        if isinstance(node, CompValue):
+            if node.name == "Extend" and getattr(node.expr, "name", None) == "Builtin_LANG":
+                found.add(str(node.var))
+            for key, value in node.items():
+                if key != "_vars":
+                    walk(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    walk(query.prepared.algebra)
+    return frozenset(found)
+
+
+class OxigraphView:
+    """The part of rdflib's graph API that look-ups use (labels, a parameter's class or scheme), over
+    the union of an Oxigraph store's named graphs."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def _quads(self, s, p, o) -> Iterator:
+        if isinstance(s, Literal) or isinstance(p, Literal):
+            return iter(())  # no triple has a literal subject or predicate
+        return self.store.quads_for_pattern(*(None if t is None else oxigraph_term(t) for t in (s, p, o)))
+
+    def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
+        return _distinct(rdflib_term(q.object) for q in self._quads(subject, predicate, None))
+
+    def subjects(self, predicate: Node, obj: Node) -> Iterator[Node]:
+        return _distinct(rdflib_term(q.subject) for q in self._quads(None, predicate, obj))
+
+    def transitive_subjects(self, predicate: Node, obj: Node) -> Iterator[Node]:
+        seen, todo = {obj}, [obj]
+        yield obj
+        while todo:
+            for node in self.subjects(predicate, todo.pop()):
+                if node not in seen:
+                    seen.add(node)
+                    todo.append(node)
+                    yield node
+
+    def __contains__(self, triple) -> bool:
+        return next(iter(self._quads(*triple)), None) is not None
+
+
+def _distinct(nodes: Iterator[Node]) -> Iterator[Node]:
+    """Each node once (a triple may stand in several named graphs)."""
+    seen = set()
+    for node in nodes:
+        if node not in seen:
+            seen.add(node)
+            yield node

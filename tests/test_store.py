@@ -1,0 +1,200 @@
+"""One seam for the store: the in-memory rdflib dataset and the on-disk Oxigraph store answer every stored
+query alike (compared value by value, in order where the query orders), parameters reach Oxigraph as
+typed terms whatever their text, and the parse cache is keyed by every input file, so it is never stale.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib import Literal, URIRef, Variable
+from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
+
+from artefacts import ROOT
+from test_queries import CATALOGUE, GOLDEN_CASES, order_keys
+from towncase import algebra, cache, load, query, store
+from towncase.errors import ParameterError
+
+#: The golden cases (every query, its parameters and languages), each asked once over all shipped cases.
+CASES = sorted({(name, tuple(sorted(params.items())), lang) for _, name, params, lang, _ in GOLDEN_CASES})
+INTEGERS = {XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger}
+
+
+@pytest.fixture(scope="module")
+def stores(corpus, dataset, tmp_path_factory):
+    """The shipped cases in both stores (Oxigraph in a cache folder of this module's own)."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(cache.CACHE_ENV, str(folder))
+        oxigraph = store.open_store(corpus, "oxigraph")
+    return {"rdflib": store.of(dataset), "oxigraph": oxigraph}
+
+
+def value(node):
+    """A term as the comparison sees it: numbers by value (Oxigraph keeps them in canonical form)."""
+    if isinstance(node, Literal) and node.datatype in INTEGERS | {XSD.decimal}:
+        return ("number", Decimal(str(node)))
+    if isinstance(node, Literal) and node.datatype in (XSD.double, XSD.float):
+        return ("double", float(str(node)))
+    return node
+
+
+def solutions(result) -> list[tuple]:
+    return [tuple(value(v) for v in row) for row in result]
+
+
+@pytest.mark.parametrize("name, params, lang", CASES, ids=[f"{c[0]}-{c[2]}-{len(c[1])}" for c in CASES])
+def test_both_stores_give_the_same_rows(stores, name, params, lang):
+    q = CATALOGUE[name]
+    expected = query.answer(stores["rdflib"], q, dict(params), lang)
+    got = query.answer(stores["oxigraph"], q, dict(params), lang)
+    assert got.type == expected.type
+    if q.form in ("CONSTRUCT", "DESCRIBE"):
+        assert isomorphic(got.graph, expected.graph)
+        return
+    assert [str(v) for v in got.vars] == [str(v) for v in expected.vars]
+    want, have = solutions(expected), solutions(got)
+    if order_keys(q) is None:
+        assert sorted(have, key=repr) == sorted(want, key=repr)
+    else:  # the order is part of the answer: compare in order, ties (equal sort keys) as sets
+        keys = [[str(v) for v in expected.vars].index(k) for k in order_keys(q) if k in map(str, expected.vars)]
+        assert [tuple(r[i] for i in keys) for r in have] == [tuple(r[i] for i in keys) for r in want]
+        assert sorted(have, key=repr) == sorted(want, key=repr)
+
+
+def test_the_comparison_sees_a_wrong_row(stores):
+    """The catalogue comparison is not vacuous: a query answering differently fails it."""
+    q = CATALOGUE["place-hierarchy"]
+    right = solutions(query.answer(stores["oxigraph"], q))
+    wrong = solutions(query.answer(stores["oxigraph"], q, lang="en"))
+    assert right and sorted(right, key=repr) != sorted(wrong, key=repr)
+
+
+def test_both_stores_hold_the_same_graphs(stores):
+    assert stores["oxigraph"].graph_sizes() == stores["rdflib"].graph_sizes()
+
+
+def test_language_tags_and_lang_columns_come_back_in_bcp47_case(stores):
+    rows = list(query.answer(stores["oxigraph"], CATALOGUE["labels-per-language"]))
+    assert {str(row[0]) for row in rows} == {"en", "zh-Hans"}
+    assert store.bcp47("zh-hans-cn") == "zh-Hans-CN" and store.bcp47("en") == "en"
+
+
+# --------------------------------------------------------------------------------------------------
+# Bindings: typed terms, never pasted text
+
+WEIRD = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=WEIRD)
+def test_a_bound_string_reaches_oxigraph_as_the_same_literal(stores, text):
+    """Quotes, backslashes, line breaks, braces and SPARQL keywords in a value stay inside its literal."""
+    q = query.from_text('SELECT ?given (STRLEN(?given) AS ?n) WHERE { FILTER(BOUND(?given) || true) }')
+    result = list(query.run(stores["oxigraph"], q, {"given": Literal(text)}))
+    assert result == [(Literal(text), Literal(len(text), datatype=XSD.integer))]
+
+
+@pytest.mark.parametrize("bad", ["https://x.org/a>b", "https://x.org/a b", 'https://x.org/"'])
+def test_an_iri_that_would_end_its_term_is_refused(bad):
+    with pytest.raises(ParameterError):
+        algebra.term(URIRef(bad))
+
+
+def test_parameters_are_substituted_inside_subqueries_and_exists():
+    q = query.from_text("SELECT ?x WHERE { { SELECT ?x WHERE { ?x ?p ?town FILTER EXISTS { ?town ?q ?x } } } }")
+    text = algebra.text(q.prepared, {"town": URIRef("https://example.org/t")})
+    assert "?town" not in text and text.count("<https://example.org/t>") == 2
+
+
+def test_a_projected_parameter_keeps_its_column(stores):
+    q = query.from_text("SELECT ?town ?label WHERE { ?town rdfs:label ?label }")
+    town = URIRef(load.ENTITY_BASE + "place/shaoxing-zhuji-diankou")
+    rows = list(query.run(stores["oxigraph"], q, {"town": town}))
+    assert rows and all(row[0] == town for row in rows)
+    assert sorted(map(tuple, rows)) == sorted(map(tuple, query.run(stores["rdflib"].ds, q, {"town": town})))
+
+
+# --------------------------------------------------------------------------------------------------
+# The parse cache
+
+
+def _case_copy(tmp_path: Path) -> Path:
+    mine = tmp_path / "towns"
+    shutil.copytree(ROOT / "data" / "diankou-2022", mine / "copy-2022")
+    return mine
+
+
+def _case_labels(source) -> set[str]:
+    q = query.from_text("SELECT ?label WHERE { ?case a tc:Case ; rdfs:label ?label }")
+    return {str(row[0]) for row in query.run(source, q)}
+
+
+def test_an_edited_case_is_seen_by_the_next_query_and_a_deleted_cache_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    mine = _case_copy(tmp_path)
+    data = load.corpus([mine], shipped=False, env=False)
+    first = store.open_store(data, "oxigraph")
+    assert "店口镇 2022 年共同富裕创新案例" in _case_labels(first)
+    case_file = mine / "copy-2022" / "case.ttl"
+    case_file.write_text(case_file.read_text(encoding="utf-8").replace('"店口镇 2022', '"改过的店口镇 2022'),
+                         encoding="utf-8")
+    second = store.open_store(data, "oxigraph")
+    assert first.path != second.path
+    assert "改过的店口镇 2022 年共同富裕创新案例" in _case_labels(second)
+    assert _case_labels(second) == _case_labels(store.open_store(data, "rdflib"))
+    shutil.rmtree(tmp_path / "cache")
+    third = store.open_store(data, "oxigraph")
+    assert third.path == second.path and third.path.is_dir() and _case_labels(third) == _case_labels(second)
+
+
+def test_a_broken_file_leaves_no_cache_entry(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    mine = _case_copy(tmp_path)
+    (mine / "copy-2022" / "broken.ttl").write_text("<https://x.org/a> <https://x.org/b> .\n", encoding="utf-8")
+    with pytest.raises(Exception, match="broken.ttl"):
+        store.open_store(load.corpus([mine], shipped=False, env=False), "oxigraph")
+    assert not [p for p in (tmp_path / "cache" / "stores").iterdir() if not p.name.startswith(".")]
+
+
+def test_the_cache_is_never_inside_a_data_folder(tmp_path, monkeypatch):
+    mine = _case_copy(tmp_path)
+    monkeypatch.setenv(cache.CACHE_ENV, str(mine / "cache"))
+    with pytest.raises(Exception, match="inside the data folder"):
+        cache.root([mine])
+
+
+def _open_in_another_process(folder: str, queue) -> None:
+    os.environ[cache.CACHE_ENV] = folder
+    opened = store.open_store(load.corpus(env=False), "oxigraph")
+    queue.put(str(opened.path))
+
+
+def test_two_processes_building_at_once_both_succeed(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [context.Process(target=_open_in_another_process, args=(str(tmp_path), queue)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    paths = {queue.get(timeout=120) for _ in workers}
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert len(paths) == 1
+    assert not list((tmp_path / "stores").glob(".*.tmp"))
+
+
+def test_auto_chooses_by_size(corpus, monkeypatch):
+    assert store.choose("auto", corpus) == "rdflib"
+    monkeypatch.setattr(store, "AUTO_BYTES", 1)
+    assert store.choose("auto", corpus) == "oxigraph"
+    assert store.choose("rdflib", corpus) == "rdflib"
