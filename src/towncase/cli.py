@@ -202,9 +202,10 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: re
               help="Write the inferred triples here (.ttl, .nt or .jsonld); default Turtle on stdout.")
 @click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
 @_reasoning_limits
+@_store_option
 @_data_options
 @_errors_to_exit
-def infer(regime: str, output: Path | None, data, force: bool, limits: reason.ReasonLimits) -> None:
+def infer(regime: str, output: Path | None, data, force: bool, limits: reason.ReasonLimits, store_kind: str) -> None:
     """Write what a regime infers from the cases and ontology, as a separate graph.
 
     Only the inferred triples are written, never the asserted ones, and never into data/.
@@ -220,7 +221,7 @@ def infer(regime: str, output: Path | None, data, force: bool, limits: reason.Re
     fmt = export_stage.format_for(output) if output else "ttl"
     if output:
         export_stage.check_output(output, data.roots, force=force)
-    inference = reason.run(load.data_graph(data), regime, load.ontology(), limits=limits)
+    inference = reason.run_store(store.open_store(data, store_kind), regime, limits=limits)
     out = export_stage.serialize(inference.graph, fmt)
     if output:
         export_stage.write_atomic(output, out)

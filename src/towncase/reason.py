@@ -6,8 +6,9 @@ is never changed and nothing inferred is written into ``data/``.
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
@@ -124,16 +125,19 @@ def _bounded(semantics: type, limits: ReasonLimits, regime: str) -> type:
 
 
 def run(data: Graph, regime: str, ontology: Graph | None = None,
-        keep: Callable[[tuple], bool] = lambda t: not _trivial(t), limits: ReasonLimits | None = None) -> Inference:
+        keep: Callable[[tuple], bool] | None = None, limits: ReasonLimits | None = None,
+        linear: bool = True) -> Inference:
     """Reason over ``data`` (and the ``ontology``) once; ``data`` is left unchanged.
 
     Args:
         data: the asserted triples.
         regime: one of :data:`REGIMES`.
         ontology: the axioms to reason with (usually :func:`towncase.load.ontology`).
-        keep: which inferred triples to return; by default all but the trivial ones
+        keep: which inferred triples to return; by default (``None``) all but the trivial ones
             (reflexive ``owl:sameAs``, ``rdf:type rdfs:Resource``/``owl:Thing``, literal subjects).
         limits: time and size limits of the closure (see :func:`expand`).
+        linear: for ``rdfs`` with the default ``keep``, compute the closure with :func:`rdfs_closure`
+            (the same triples, in time linear in the data) instead of owlrl.
 
     Raises:
         UnknownNameError: the regime is not known.
@@ -144,6 +148,15 @@ def run(data: Graph, regime: str, ontology: Graph | None = None,
     inferred = bind_prefixes(Graph())
     if REGIMES[regime] is None:
         return Inference(inferred, [])
+    if regime == "rdfs" and linear and keep is None:
+        limits = limits or ReasonLimits()
+        found = rdfs_closure(itertools.chain(data, ontology if ontology is not None else ()))
+        if len(found) + len(data) > limits.max_triples:
+            raise LimitError(f"rdfs reasoning stopped: the closure passed {limits.max_triples:,} triples",
+                             "triples", hint="reason over less data, or raise the limit (--max-triples N)")
+        for triple in found:
+            inferred.add(triple)
+        return Inference(inferred, [])
     closure = Graph()
     closure += data
     if ontology is not None:
@@ -153,11 +166,30 @@ def run(data: Graph, regime: str, ontology: Graph | None = None,
     errors = set(closure.subjects(RDF.type, OWLRL_ERROR))
     below: dict = {}
     for triple in closure:
-        if (triple not in asserted and triple[0] not in errors and keep(triple)
+        if (triple not in asserted and triple[0] not in errors and (keep(triple) if keep else not _trivial(triple))
                 and not _conflated(triple, asserted, closure, below)):
             inferred.add(triple)
     found = sorted(str(text) for error in errors for text in closure.objects(error, _OWLRL_ERROR_TEXT))
     return Inference(inferred, found)
+
+
+def run_store(source, regime: str, limits: ReasonLimits | None = None) -> Inference:
+    """:func:`run` over every named graph of a store (:mod:`towncase.store`), the ontology's among them:
+    RDFS straight from the store's triples, OWL RL through an rdflib graph of them."""
+    if regime == "rdfs":
+        data = _Triples(source.triples())
+        return run(data, regime, limits=limits)
+    graph = Graph()
+    for triple in source.triples():
+        graph.add(triple)
+    return run(graph, regime, limits=limits)
+
+
+class _Triples(list):
+    """Triples as :func:`run` reads them for the linear closure: iterated once, and counted."""
+
+    def __init__(self, triples) -> None:
+        super().__init__(set(triples))
 
 
 def infer(data: Graph, regime: str, ontology: Graph | None = None) -> Graph:
@@ -220,3 +252,121 @@ def closure_dataset(ds: Dataset, regime: str) -> Dataset:
         named = closure.graph(inferred_graph(regime))
         named += infer(data, regime, ontology)
     return closure
+
+
+# ---------------------------------------------------------------------------------------------
+# RDFS in linear time: the schema closed once, then applied to each instance triple
+# ---------------------------------------------------------------------------------------------
+
+_SCHEMA = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range)
+
+
+def rdfs_closure(triples: Iterable[tuple]) -> set[tuple]:
+    """What the RDFS entailment rules (rdf1, rdfs2, 3, 5–11, 12, 13) add to ``triples``, without the
+    trivial triples (:func:`_trivial`): what ``run(…, "rdfs")`` returns, in time linear in the data.
+
+    owlrl applies every rule to every triple until nothing changes, so its time grows with the data
+    times the rounds. Here the schema (sub-class and sub-property hierarchies, domains, ranges) is
+    closed first, as it is small, and each instance triple is then expanded once: its super-properties
+    (rdfs7), the domains and ranges of those (rdfs2, rdfs3) and the super-classes of every type
+    (rdfs9). The few schema triples the instance data could add (a property typed
+    ``rdfs:ContainerMembershipProperty``, a class typed ``rdfs:Class``) are added in a second pass
+    until nothing changes. A test checks the result equals owlrl's on the shipped cases.
+    """
+    asserted = set(triples)
+    found: set[tuple] = set()
+    schema_seen = -1
+    while True:
+        every = asserted | found
+        schema = [t for t in every if t[1] in _SCHEMA or (t[1] == RDF.type and t[2] in _META)]
+        if len(schema) == schema_seen:
+            break
+        schema_seen = len(schema)
+        found |= _expand(every, _Schema(every, schema))
+    return {t for t in found - asserted if not _trivial(t)}
+
+
+_META = (RDF.Property, RDFS.Class, RDFS.ContainerMembershipProperty, RDFS.Datatype)
+
+
+class _Schema:
+    """The closed schema: each property's super-properties and each class's super-classes (over one
+    or more edges), and the domains and ranges."""
+
+    def __init__(self, every: set[tuple], schema: list[tuple]) -> None:
+        sub_property: dict = {}
+        sub_class: dict = {}
+        self.domains: dict = {}
+        self.ranges: dict = {}
+        used = {p for _, p, _ in every}
+        typed_properties, self.classes = set(), set()
+        for s, p, o in schema:
+            if p == RDFS.subPropertyOf:
+                sub_property.setdefault(s, set()).add(o)
+            elif p == RDFS.subClassOf:
+                sub_class.setdefault(s, set()).add(o)
+            elif p == RDFS.domain:
+                self.domains.setdefault(s, set()).add(o)
+            elif p == RDFS.range:
+                self.ranges.setdefault(s, set()).add(o)
+            elif o == RDF.Property:
+                typed_properties.add(s)
+            elif o == RDFS.Class:
+                self.classes.add(s)
+            elif o == RDFS.ContainerMembershipProperty:
+                sub_property.setdefault(s, set()).add(RDFS.member)  # rdfs12
+            elif o == RDFS.Datatype:
+                sub_class.setdefault(s, set()).add(RDFS.Literal)  # rdfs13
+        self.super_properties = _transitive(sub_property)
+        self.super_classes = _transitive(sub_class)
+        # rdf1 types every predicate (and, through rdfs7, its super-properties) rdf:Property; rdfs6 then
+        # makes each its own sub-property.
+        self.properties = typed_properties | used | {q for p in used for q in self.super_properties.get(p, ())}
+
+    def up_properties(self, p) -> set:
+        return self.super_properties.get(p, set()) | {p}
+
+    def up_classes(self, c) -> set:
+        return self.super_classes.get(c, set()) | {c}
+
+
+def _transitive(edges: dict) -> dict:
+    """node → every node reachable from it over one or more ``edges``."""
+    closed = {}
+    for start in edges:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        closed[start] = seen
+    return closed
+
+
+def _expand(every: set[tuple], schema: _Schema) -> set[tuple]:
+    found: set[tuple] = set()
+    add = found.add
+    for s, p, o in every:
+        for q in schema.up_properties(p):
+            if q != p:
+                add((s, q, o))  # rdfs7
+            add((q, RDF.type, RDF.Property))  # rdf1
+            for domain in schema.domains.get(q, ()):
+                for c in schema.up_classes(domain):
+                    add((s, RDF.type, c))  # rdfs2 (and rdfs9)
+            for range_ in schema.ranges.get(q, ()):
+                for c in schema.up_classes(range_):
+                    add((o, RDF.type, c))  # rdfs3 (and rdfs9)
+            if q == RDF.type:
+                for c in schema.up_classes(o):
+                    add((s, RDF.type, c))  # rdfs9
+    for p, ups in schema.super_properties.items():
+        found.update((p, RDFS.subPropertyOf, q) for q in ups)  # rdfs5
+    found.update((p, RDFS.subPropertyOf, p) for p in schema.properties)  # rdfs6
+    for c, ups in schema.super_classes.items():
+        found.update((c, RDFS.subClassOf, d) for d in ups)  # rdfs11
+    for c in schema.classes:
+        add((c, RDFS.subClassOf, c))  # rdfs10
+        add((c, RDFS.subClassOf, RDFS.Resource))  # rdfs8
+    return found

@@ -96,6 +96,10 @@ class Store:
         """The named graphs as an rdflib dataset (for the stages that need rdflib: reasoning, export)."""
         raise NotImplementedError
 
+    def triples(self) -> Iterator[tuple]:
+        """Every triple of every named graph (a triple in two graphs comes twice)."""
+        raise NotImplementedError
+
 
 @dataclass
 class RdflibStore(Store):
@@ -118,6 +122,10 @@ class RdflibStore(Store):
 
     def dataset(self) -> Dataset:
         return self.ds
+
+    def triples(self) -> Iterator[tuple]:
+        for graph in self.ds.graphs():
+            yield from graph
 
 
 @dataclass
@@ -175,6 +183,10 @@ class OxigraphStore(Store):
             ds.graph(URIRef(quad.graph_name.value)).add((rdflib_term(quad.subject), rdflib_term(quad.predicate),
                                                         rdflib_term(quad.object)))
         return ds
+
+    def triples(self) -> Iterator[tuple]:
+        for quad in self.store:
+            yield rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)
 
 
 def _build(store, folder: Path, data: load.Corpus) -> None:
