@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from towncase import load, reason, validate
+from towncase import cache, load, reason, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -21,6 +21,15 @@ def pytest_addoption(parser):
     parser.addoption("--update-goldens", action="store_true", default=False,
                      help="rewrite tests/golden/ from the current results instead of comparing "
                           "(review the diff against the source text before committing)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """A cache folder of the test session's own (TOWNCASE_CACHE), never the developer's, inherited by
+    the commands the tests start."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(cache.CACHE_ENV, str(tmp_path_factory.mktemp("towncase-cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -165,10 +165,16 @@ def main(debug: bool) -> None:
               help="What to infer with the ontology before checking.")
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text",
               show_default=True, help="text for people, turtle for the SHACL report graph.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes that check cases at once (default: one per CPU).")
+@click.option("--shacl", "engine", type=click.Choice(["turbo", "pyshacl"]), default="turbo", show_default=True,
+              help="The SHACL engine: pyshacl-turbo (the same report, faster) or pySHACL.")
 @_reasoning_limits
+@_store_option
 @_data_options
 @_errors_to_exit
-def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: reason.ReasonLimits) -> None:
+def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: reason.ReasonLimits,
+             store_kind: str, jobs: int | None, engine: str) -> None:
     """Check the town cases: everything the project enforces (with FILES: those files' shapes only).
 
     Without FILES, every case (shipped, --data, $TOWNCASE_DATA) is checked on its own together with
@@ -177,8 +183,10 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: re
     queries (towncase queries | grep violation). With FILES, those RDF files are checked against
     the shapes, with the reference data and concept schemes.
 
-    Exit 0 when it conforms (warnings allowed), 1 when a violation is found, 2 on a usage or
-    input error. Each finding names the file to edit, the node and its labels, the path, what
+    Cases are checked in parallel, and a case whose files (and the shapes, ontology, reference data
+    and sources) have not changed since the last run is not checked again: its findings come from
+    the cache (TOWNCASE_CACHE). Exit 0 when it conforms (warnings allowed), 1 when a violation is
+    found, 2 on a usage or input error. Each finding names the file to edit, the node and its labels, the path, what
     found it and what to fix.
 
     \b
@@ -190,8 +198,9 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: re
     """
     from . import validate as validate_stage
 
-    result = (validate_stage.validate_files(files, inference=inference, limits=limits) if files
-              else validate_stage.check(data, inference=inference, progress=_progress, limits=limits))
+    result = (validate_stage.validate_files(files, inference=inference, limits=limits, engine=engine) if files
+              else validate_stage.check(data, inference=inference, progress=_progress, limits=limits,
+                                        store_kind=store_kind, jobs=jobs, engine=engine))
     click.echo(result.graph.serialize(format="turtle") if fmt == "turtle" else render.validation_report(result))
     sys.exit(EXIT_OK if result.conforms else EXIT_NONCONFORMING)
 

@@ -10,6 +10,7 @@ finding names the file to edit.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from typing import cast
 
 from rdflib import RDF, SH, BNode, Graph, Literal, Node, URIRef
 
-from . import load, offline, quantities, resources
+from . import cache, load, offline, quantities, resources
 from .errors import InputError, UnknownNameError, engine_errors
 from .labels import bilingual, curie
 from .namespaces import PREFIXES, TC, bind_prefixes, bound_copy
@@ -83,7 +84,8 @@ def shapes() -> Graph:
 
 
 def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None = None,
-             ontology: Graph | None = None, limits: ReasonLimits | None = None) -> ValidationResult:
+             ontology: Graph | None = None, limits: ReasonLimits | None = None,
+             engine: str = "turbo") -> ValidationResult:
     """Validate ``data`` against the shapes.
 
     Args:
@@ -94,9 +96,11 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
         shapes_graph: shapes to use instead of the shipped ones.
         ontology: axioms for the inference; the shipped ontology by default.
         limits: time and size limits of the inference (see :func:`towncase.reason.expand`).
+        engine: one of :data:`SHACL_ENGINES`. With inference, pySHACL always: owlrl's closure holds
+            triples with a literal subject (generalised RDF), which pyshacl-turbo refuses.
 
     Raises:
-        UnknownNameError: the inference regime is not known.
+        UnknownNameError: the inference regime or the engine is not known.
         InputError: the shapes hold no shape, or a SPARQL query in them would reach the network.
         LimitError: the inference reached a limit.
         OfflineError: pySHACL tried to reach the network or a file.
@@ -114,7 +118,12 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
         target += ontology if ontology is not None else load.ontology()
         expand(target, inference, limits, rdfs_literal_rules=False)
         data = target
-    from pyshacl import validate as shacl_validate  # imported by the commands that validate only
+    if engine not in SHACL_ENGINES:
+        raise UnknownNameError("SHACL engine", engine, list(SHACL_ENGINES))
+    if engine == "turbo" and inference == "none":  # imported by the commands that validate only
+        from pyshacl_turbo import validate as shacl_validate
+    else:
+        from pyshacl import validate as shacl_validate
 
     with offline.guard("validating with pySHACL"), engine_errors("pySHACL"):
         conforms, report, text = shacl_validate(data, shacl_graph=shapes_graph, inference="none",
@@ -163,7 +172,7 @@ _NETWORK_KEYWORD = re.compile(r"\b(SERVICE|FROM|LOAD)\b", re.IGNORECASE)
 
 
 def validate_files(paths: Iterable[Path], *, inference: str = "none",
-                   limits: ReasonLimits | None = None) -> ValidationResult:
+                   limits: ReasonLimits | None = None, engine: str = "turbo") -> ValidationResult:
     """Validate RDF files (or folders of them), together with the shared concept schemes.
 
     Raises:
@@ -175,7 +184,7 @@ def validate_files(paths: Iterable[Path], *, inference: str = "none",
     if not len(given):
         raise InputError(f"no triples in {', '.join(map(str, paths))}: nothing to validate",
                          hint="give the Turtle (or other RDF) files of a case")
-    return validate(load.concepts() + load.reference() + given, inference=inference, limits=limits)
+    return validate(load.concepts() + load.reference() + given, inference=inference, limits=limits, engine=engine)
 
 
 #: The checks :func:`check` runs besides the shapes, by the name a finding gives as its ``shape``.
@@ -184,7 +193,8 @@ QUOTE_CHECK, VALUE_CHECK = "quote-verbatim", "value-as-written"
 
 def check(data: load.Corpus | None = None, *, inference: str = "none",
           progress: Callable[[str], None] = lambda message: None,
-          limits: ReasonLimits | None = None) -> ValidationResult:
+          limits: ReasonLimits | None = None, store_kind: str = "auto", jobs: int | None = None,
+          engine: str = "turbo") -> ValidationResult:
     """Run every check on a corpus: the shapes over the reference data and over each case on its own
     (each with the reference data and the concept schemes), quotes verbatim in their sources, values
     and comparators against the printed expressions, and the quality (``*-violation``) queries.
@@ -192,39 +202,172 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
     ``conforms`` is false when any check finds a Violation; ``graph`` is the SHACL report of the
     reference data and every case merged. Each finding names the file to edit.
 
+    The cases are checked in ``jobs`` worker processes (one per CPU by default), and what a case's
+    checks found is kept in the cache (:mod:`towncase.cache`) under the hash of every file they read
+    (the shapes, ontology, schemes, reference data and sources, and the case's files and sources), so
+    only the cases that changed are checked again. The quality queries run over the store
+    ``store_kind`` names (:mod:`towncase.store`).
+
     Raises:
         InputError: two cases mint the same entity, or a file does not parse.
     """
-    from . import query  # the quality queries; imported here to keep validation's imports small
+    from . import query, store  # the quality queries; imported here to keep validation's imports small
 
     data = data or load.corpus()
-    load.check_minting(data)
-    shared = load.concepts() + load.reference(data)
-    parts = [("reference data", shared)]
-    parts += [(f"case {case.name}", shared + load.case(case.name, data)) for case in data.cases]
-    findings: dict[tuple, Finding] = {}
-    conforms, results = True, bind_prefixes(Graph())
-    for name, graph in parts:
-        progress(f"validating {name} against the SHACL shapes …")
-        result = validate(graph, inference=inference, limits=limits)
-        conforms &= result.conforms
-        results += result.graph
-        for finding in result.findings:
+    progress("loading the cases …")
+    source = store.open_store(data, store_kind)  # every file parsed, no entity minted twice
+    if engine not in SHACL_ENGINES:
+        raise UnknownNameError("SHACL engine", engine, list(SHACL_ENGINES))
+    _shapes()  # parsed and checked once, before the workers start (they inherit it)
+    shared_files = [("shapes", resources.shape_files()), ("ontology", [resources.ontology_file()]),
+                    ("schemes", resources.scheme_files()), ("reference", data.reference_files),
+                    ("reference sources", [p for folder in data.reference for p in _sources(folder)])]
+    salt = (f"validation {inference} {engine}",)
+    progress("validating the reference data …")
+    reference_part = _cached_part(data, None, shared_files, salt, inference, engine, limits)
+    parts, todo = {None: reference_part}, {}
+    for case in data.cases:
+        key = cache.digest(shared_files + [("case " + str(case.path), case.files),
+                                            ("sources", _sources(case.path))], *salt)
+        found = _read_part(data, key)
+        if found is None:
+            todo[case] = key
+        else:
+            parts[case.name] = found
+    if todo:
+        progress(f"validating {len(todo):,} of {len(data.cases):,} cases against the SHACL shapes …")
+        shared_keys = {_key(f) for f in reference_part.findings}
+        for case, part in _run_parts(data, list(todo), inference, engine, limits, shared_keys, jobs, progress):
+            cache.write_json(_cache_folder(data), todo[case], _part_json(part))
+            parts[case.name] = part
+    findings, conforms, results = {}, True, bind_prefixes(Graph())
+    for part in parts.values():
+        conforms &= part.conforms
+        results.parse(data=part.report, format="nt")
+        for finding in part.findings:
             findings.setdefault(_key(finding), finding)
-    whole = load.data_graph(data)
-    progress("checking quotes and values against the sources …")
-    extra = list(_quote_findings(data, whole)) + list(_value_findings(whole))
     progress("running the quality queries …")
-    ds = load.dataset(data)
+    extra = []
     for stored in query.catalogue().values():
         if stored.name.endswith("-violation"):
-            extra += _query_findings(ds, stored, query.run(ds, stored))
+            extra += _query_findings(source.view, stored, query.run(source, stored))
     for finding in extra:
         findings.setdefault(_key(finding), finding)
     located = [replace(f, file=load.where(data, f.focus)) if f.file is None else f for f in findings.values()]
     ordered = tuple(sorted(located, key=_order))
     conforms = conforms and not any(f.severity == "Violation" for f in extra)
+    conforms = conforms and not any(f.severity == "Violation" for p in parts.values() for f in p.findings)
     return ValidationResult(conforms=conforms, graph=_one_report(results, extra), text="", findings=ordered)
+
+
+#: The SHACL engines: pyshacl-turbo (Rust; the same report as pySHACL on the shipped cases and every
+#: shape fixture, several times faster: tests/test_shacl_engines.py) and pySHACL itself.
+SHACL_ENGINES = ("turbo", "pyshacl")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What the checks found in one part (the reference data, or one case with it): SHACL's verdict,
+    its report as N-Triples, and every finding (shapes, quotes, values), each naming its file."""
+
+    conforms: bool
+    report: str
+    findings: tuple[Finding, ...]
+
+
+def _sources(folder: Path) -> list[Path]:
+    return sorted((folder / "sources").glob("*")) if (folder / "sources").is_dir() else []
+
+
+def _cache_folder(data: load.Corpus) -> Path:
+    return cache.root(data.roots) / "validation"
+
+
+def _read_part(data: load.Corpus, key: str) -> _Part | None:
+    try:
+        found = cache.read_json(_cache_folder(data), key)
+    except InputError:
+        return None
+    if found is None:
+        return None
+    return _Part(found["conforms"], found["report"], tuple(_finding_from_json(f) for f in found["findings"]))
+
+
+def _cached_part(data, case, shared_files, salt, inference, engine, limits) -> _Part:
+    key = cache.digest(shared_files, *salt)
+    part = _read_part(data, key)
+    if part is None:
+        part = _check_part(data, case, inference, engine, limits, frozenset())
+        try:
+            cache.write_json(_cache_folder(data), key, _part_json(part))
+        except InputError:
+            pass
+    return part
+
+
+def _run_parts(data, cases, inference, engine, limits, shared_keys, jobs, progress):
+    """(case, part) for each case, checked in worker processes (forked, so the parsed shapes and
+    reference data are shared), or here when there is one case or no ``fork``."""
+    import multiprocessing
+
+    jobs = jobs or os.cpu_count() or 1
+    if len(cases) == 1 or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for case in cases:
+            yield case, _check_part(data, case, inference, engine, limits, shared_keys)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    _shared_graph(data)  # parsed once here; the workers inherit it
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_check_part, data, case, inference, engine, limits, shared_keys) for case in cases]
+        for number, (case, future) in enumerate(zip(cases, futures), 1):
+            if number % 10 == 0 or number == len(cases):
+                progress(f"  {number:,} of {len(cases):,} cases validated …")
+            yield case, future.result()
+
+
+def _shared_graph(data: load.Corpus) -> Graph:
+    return load.concepts() + load.reference(data)
+
+
+def _check_part(data: load.Corpus, case: load.CaseFolder | None, inference: str, engine: str,
+                limits: ReasonLimits | None, shared_keys: frozenset) -> _Part:
+    """The shapes, quotes and values of one part: the reference data (``case`` is ``None``), or one
+    case with the reference data, leaving out what the reference data alone already gave
+    (``shared_keys``)."""
+    graph = _shared_graph(data)
+    own = replace(data, cases=() if case is None else (case,))
+    if case is not None:
+        graph += load.case(case.name, data)
+    result = validate(graph, inference=inference, limits=limits, engine=engine)
+    checked = [f for f in result.findings if _key(f) not in shared_keys]
+    subjects = set(graph.subjects()) if case is None else set(load.case(case.name, data).subjects())
+    extra = list(_quote_findings(own, graph, subjects)) + list(_value_findings(graph, subjects))
+    report = bind_prefixes(Graph())
+    node = BNode()
+    report.add((node, RDF.type, SH.ValidationReport))
+    for result_node in result.graph.objects(None, SH.result):
+        if _key(_finding(result.graph, result_node, graph)) not in shared_keys:
+            report.add((node, SH.result, result_node))
+            for triple in _described(result.graph, result_node):
+                report.add(triple)
+    located = [replace(f, file=load.where(own, f.focus)) for f in checked + extra]
+    conforms = result.conforms or not any(f.severity == "Violation" for f in checked)
+    return _Part(conforms=conforms and not any(f.severity == "Violation" for f in extra),
+                 report=report.serialize(format="nt"), findings=tuple(located))
+
+
+def _described(graph: Graph, node) -> set[tuple]:
+    """The triples about ``node`` and, recursively, about the blank nodes it points to."""
+    found, todo = set(), [node]
+    while todo:
+        current = todo.pop()
+        for s, p, o in graph.triples((current, None, None)):
+            if (s, p, o) not in found:
+                found.add((s, p, o))
+                if isinstance(o, BNode):
+                    todo.append(o)
+    return found
 
 
 def _one_report(shacl: Graph, extra: list[Finding]) -> Graph:
@@ -267,9 +410,10 @@ def _violation(graph: Graph, focus: Node, check: str, message: str, path: Node |
                    constraint=None, message=message, value=value, file=file)
 
 
-def _quote_findings(data: load.Corpus, graph: Graph):
-    """Every quote's text is an exact substring of the local copy of its source."""
-    for quote in sorted(graph.subjects(RDF.type, TC.Quote), key=str):
+def _quote_findings(data: load.Corpus, graph: Graph, among: set | None = None):
+    """Every quote's text (of those ``among`` the given nodes, or all) is an exact substring of the local
+    copy of its source."""
+    for quote in sorted((q for q in graph.subjects(RDF.type, TC.Quote) if among is None or q in among), key=str):
         text, source = graph.value(quote, TC.text), graph.value(quote, TC.quotedFrom)
         local = graph.value(source, TC.localCopy) if source is not None else None
         if text is None or source is None or local is None:
@@ -301,10 +445,10 @@ def _nearest(text: str, copy: str) -> str:
     return copy[start:start + low + 10]
 
 
-def _value_findings(graph: Graph):
-    """An observation's value and comparator follow from its value as written, which stands in one
-    of its quotes."""
-    for obs in sorted(graph.subjects(RDF.type, TC.Observation), key=str):
+def _value_findings(graph: Graph, among: set | None = None):
+    """An observation's value and comparator (of those ``among`` the given nodes, or all) follow from its
+    value as written, which stands in one of its quotes."""
+    for obs in sorted((o for o in graph.subjects(RDF.type, TC.Observation) if among is None or o in among), key=str):
         written, value = graph.value(obs, TC.valueAsWritten), graph.value(obs, TC.value)
         comparator = graph.value(obs, TC.comparator)
         if written is None or value is None:
@@ -349,19 +493,61 @@ def _query_findings(ds, stored, result) -> list[Finding]:
 def _findings(report: Graph, data: Graph):
     # Top-level results only: pySHACL nests the results of a failing sh:node under sh:detail.
     for result in report.objects(None, SH.result):
-        # SHACL §3.6.2: every result has exactly one sh:focusNode and one sh:sourceShape
-        focus = cast(Node, report.value(result, SH.focusNode))
-        severity = report.value(result, SH.resultSeverity)
-        yield Finding(
-            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-            focus=focus,
-            focus_label=bilingual(data, focus),
-            path=report.value(result, SH.resultPath),
-            shape=cast(Node, report.value(result, SH.sourceShape)),
-            constraint=report.value(result, SH.sourceConstraintComponent),
-            message=str(report.value(result, SH.resultMessage) or ""),
-            value=report.value(result, SH.value),
-        )
+        yield _finding(report, result, data)
+
+
+def _finding(report: Graph, result: Node, data: Graph) -> Finding:
+    focus = report.value(result, SH.focusNode)
+    severity = report.value(result, SH.resultSeverity)
+    return Finding(
+        severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+        focus=focus,
+        focus_label=bilingual(data, focus),
+        path=report.value(result, SH.resultPath),
+        shape=report.value(result, SH.sourceShape),
+        constraint=report.value(result, SH.sourceConstraintComponent),
+        message=str(report.value(result, SH.resultMessage) or ""),
+        value=report.value(result, SH.value),
+    )
+
+
+def _part_json(part: _Part) -> dict:
+    return {"conforms": part.conforms, "report": part.report,
+            "findings": [{"severity": f.severity, "focus": _term_json(f.focus), "focus_label": f.focus_label,
+                          "path": _term_json(f.path), "constraint": _term_json(f.constraint),
+                          "shape": f.shape if isinstance(f.shape, str) and not isinstance(f.shape, Node)
+                          else _term_json(f.shape), "message": f.message, "value": _term_json(f.value),
+                          "file": None if f.file is None else str(f.file)} for f in part.findings]}
+
+
+def _finding_from_json(found: dict) -> Finding:
+    shape = found["shape"]
+    return Finding(severity=found["severity"], focus=_term_from_json(found["focus"]),
+                   focus_label=found["focus_label"], path=_term_from_json(found["path"]),
+                   shape=shape if isinstance(shape, str) else _term_from_json(shape),
+                   constraint=_term_from_json(found["constraint"]), message=found["message"],
+                   value=_term_from_json(found["value"]), file=None if found["file"] is None else Path(found["file"]))
+
+
+def _term_json(node: Node | None) -> list | None:
+    """An RDF term as JSON (kind, value, language, datatype): the cache never holds code."""
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return ["iri", str(node)]
+    if isinstance(node, BNode):
+        return ["blank", str(node)]
+    return ["literal", str(node), node.language, None if node.datatype is None else str(node.datatype)]
+
+
+def _term_from_json(value: list | None) -> Node | None:
+    if value is None:
+        return None
+    if value[0] == "iri":
+        return URIRef(value[1])
+    if value[0] == "blank":
+        return BNode(value[1])
+    return Literal(value[1], lang=value[2], datatype=None if value[3] is None else URIRef(value[3]))
 
 
 def _order(finding: Finding):
