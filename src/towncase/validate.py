@@ -250,7 +250,8 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
     extra = []
     for stored in query.catalogue().values():
         if stored.name.endswith("-violation"):
-            extra += _query_findings(source.view, stored, query.run(source, stored))
+            limits_of_ours = query.QueryLimits(timeout=QUALITY_TIMEOUT)
+            extra += _query_findings(source.view, stored, query.run(source, stored, limits=limits_of_ours))
     for finding in extra:
         findings.setdefault(_key(finding), finding)
     located = [replace(f, file=load.where(data, f.focus)) if f.file is None else f for f in findings.values()]
@@ -259,6 +260,11 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
     conforms = conforms and not any(f.severity == "Violation" for p in parts.values() for f in p.findings)
     return ValidationResult(conforms=conforms, graph=_one_report(results, extra), text="", findings=ordered)
 
+
+#: Seconds a quality query may take: ours, over the user's own data, so more than an ad-hoc query gets
+#: (Oxigraph picks some of their plans at random, and a bad pick takes a minute even at two towns:
+#: BENCHMARKS.md).
+QUALITY_TIMEOUT = 600.0
 
 #: The SHACL engines: pyshacl-turbo (Rust; the same report as pySHACL on the shipped cases and every
 #: shape fixture, several times faster: tests/test_shacl_engines.py) and pySHACL itself.
