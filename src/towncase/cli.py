@@ -13,7 +13,6 @@ import sys
 import traceback
 import warnings
 from functools import wraps
-from importlib.metadata import version
 from pathlib import Path
 
 import click
@@ -141,7 +140,7 @@ def _store_option(func):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version("towncase"), prog_name="towncase")
+@click.version_option(package_name="towncase", prog_name="towncase")  # read when asked, not at import
 @click.option("--debug", is_flag=True, help="Show tracebacks and the engines' warnings and logging.")
 def main(debug: bool) -> None:
     """towncase: a knowledge graph of Chinese town-development cases (城镇发展案例知识图谱).
@@ -429,6 +428,8 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force
 
     done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress, data=data,
                              force=force)
+    from importlib.metadata import version
+
     click.echo(render.build_summary(done, version("towncase")))
     if not done.validation.conforms:
         click.echo(render.validation_report(done.validation))
