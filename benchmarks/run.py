@@ -89,11 +89,12 @@ def repeat(command: list[str], env: dict, times: int, timeout: float, before=Non
 
 
 def stored_queries() -> dict[str, list[str]]:
-    """Every stored query, with ``--param`` options for its required parameters (the header examples)."""
+    """Every stored query, with ``--param`` options for its required parameters (the header examples)
+    and the output format of its form."""
     from towncase import query
 
     return {name: [arg for p in q.params.values() if p.required for arg in ("--param", f"{p.name}={p.example}")]
-            for name, q in query.catalogue().items()}
+            + ["--format", "tsv" if q.form == "SELECT" else "turtle"] for name, q in query.catalogue().items()}
 
 
 #: The queries of the issue's table, whose plain path runs above --baseline-up-to towns (every query's
@@ -133,7 +134,7 @@ def run_n(n: int, work: Path, args) -> dict:
     subprocess.run(TASK + ["load", str(towns), "oxigraph"], env=env, check=True, stdout=subprocess.DEVNULL)
     pair("load (warm cache)", TASK + ["load", str(towns), "oxigraph"], TASK + ["load", str(towns), "rdflib"])
     for name, params in stored_queries().items():
-        common = ["query", name, *params, *data, "--format", "tsv", "--timeout", str(timeout),
+        common = ["query", name, *params, *data, "--timeout", str(timeout),
                   "--max-rows", "10000000"]
         plain = TOWNCASE + common + ["--store", "rdflib"]
         pair(f"query {name}", TOWNCASE + common + ["--store", "oxigraph"],
