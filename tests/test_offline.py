@@ -17,7 +17,7 @@ import pytest
 from rdflib import Graph
 
 from towncase import load, offline, validate
-from towncase.errors import InputError, OfflineError
+from towncase.errors import EngineError, InputError, OfflineError
 
 CORPUS = Path(__file__).parent / "bad-inputs"
 EX = "https://example.org/town/"
@@ -108,15 +108,20 @@ def test_shapes_whose_sparql_uses_service_are_refused(kind, no_sockets):
     assert no_sockets == []
 
 
+@pytest.mark.parametrize("engine", validate.SHACL_ENGINES)
 @pytest.mark.parametrize("kind", sorted(SPARQL_SHAPES))
-def test_the_guard_stops_service_in_shapes_that_pass_the_static_check(kind, monkeypatch, no_sockets):
-    """pySHACL's own SERVICE check misses SHACL-AF targets: the guard is the backstop."""
+def test_the_guard_stops_service_in_shapes_that_pass_the_static_check(kind, engine, monkeypatch, no_sockets):
+    """pySHACL's own SERVICE check misses SHACL-AF targets: the guard is the backstop. pyshacl-turbo
+    (Rust, which no audit hook sees) refuses SERVICE in both places itself."""
     monkeypatch.setattr(validate, "check_shapes", lambda graph: None)
     # pySHACL refuses SERVICE in a SPARQL constraint itself (a failure it returns, now an InputError);
     # in a SHACL-AF target it would send the query: the guard refuses the network.
-    refusal = {"constraint": "must not contain a federated query", "target": "refused network access"}[kind]
-    with pytest.raises(InputError, match=refusal):
-        validate.validate(town(), shapes_graph=shapes(kind))
+    refusal = {("constraint", "pyshacl"): "must not contain a federated query",
+               ("target", "pyshacl"): "refused network access",
+               ("constraint", "turbo"): "cannot use SERVICE",
+               ("target", "turbo"): "is not supported"}[kind, engine]
+    with pytest.raises((InputError, EngineError), match=refusal):
+        validate.validate(town(), shapes_graph=shapes(kind), engine=engine)
     assert no_sockets == []
 
 

@@ -125,7 +125,8 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
     else:
         from pyshacl import validate as shacl_validate
 
-    with offline.guard("validating with pySHACL"), engine_errors("pySHACL"):
+    name = "pyshacl-turbo" if shacl_validate.__module__.startswith("pyshacl_turbo") else "pySHACL"
+    with offline.guard(f"validating with {name}"), engine_errors(name):
         conforms, report, text = shacl_validate(data, shacl_graph=shapes_graph, inference="none",
                                                 allow_warnings=True, advanced=True)
     if not isinstance(report, Graph):  # pySHACL returns (not raises) a failure, e.g. SERVICE in sh:sparql
