@@ -33,6 +33,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -48,14 +49,15 @@ TASK = [sys.executable, str(HERE / "tasks.py")]
 def measure(command: list[str], env: dict, timeout: float) -> dict:
     """One run of ``command``: wall and CPU seconds and peak MiB, or ``{"error": …}``."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)  # its workers too are stopped at the timeout
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
         if time.perf_counter() > deadline:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             os.wait4(process.pid, 0)
             return {"error": f"timeout after {timeout:g} s"}
         time.sleep(0.02)
