@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -20,8 +21,9 @@ print(json.dumps({"exit": result.exit_code, "modules": sorted(sys.modules)}))
 """
 
 
-def loaded(*args: str) -> tuple[int, set[str]]:
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True)
+def loaded(*args: str, cache: str | None = None) -> tuple[int, set[str]]:
+    env = dict(os.environ, **({"TOWNCASE_CACHE": cache} if cache else {}))
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True, env=env)
     report = json.loads(done.stdout.splitlines()[-1])
     return report["exit"], set(report["modules"])
 
@@ -32,13 +34,14 @@ def test_a_stored_query_imports_neither_the_validator_nor_the_reasoner():
     assert not [m for m in NOT_FOR_A_QUERY if m in modules]
 
 
-def test_the_probe_sees_what_validate_imports():
-    """The probe is not blind: validating does import the SHACL engine."""
+def test_the_probe_sees_what_validate_imports(tmp_path):
+    """The probe is not blind: validating does import the SHACL engine (with a cache of its own: a
+    validation cached by an earlier test would rightly import none)."""
     code, modules = loaded("validate", "--help")
     assert code == 0
     _, after = loaded("stats", "--store", "rdflib")
     assert "pyshacl_turbo" not in after
-    code, modules = loaded("validate")
+    code, modules = loaded("validate", cache=str(tmp_path))
     assert code == 0 and "pyshacl_turbo" in modules
 
 
