@@ -108,7 +108,7 @@ def run_n(n: int, work: Path, args) -> dict:
     folder = work / f"n{n}"
     towns = folder / "towns"
     if not towns.is_dir():
-        subprocess.run(TOWNCASE + ["synth", "--towns", str(n), "-o", str(towns), "--seed", "0"], check=True,
+        subprocess.run([*TOWNCASE, "synth", "--towns", str(n), "-o", str(towns), "--seed", "0"], check=True,
                        stdout=subprocess.DEVNULL)
     cache = folder / "cache"
     env = dict(os.environ, TOWNCASE_CACHE=str(cache), COLUMNS="200")
@@ -131,10 +131,10 @@ def run_n(n: int, work: Path, args) -> dict:
             else {"error": "not run"},
         }
 
-    pair("load (cold cache)", TASK + ["load", str(towns), "oxigraph"], TASK + ["load", str(towns), "rdflib"],
+    pair("load (cold cache)", [*TASK, "load", str(towns), "oxigraph"], [*TASK, "load", str(towns), "rdflib"],
          before_fast=cold)
-    subprocess.run(TASK + ["load", str(towns), "oxigraph"], env=env, check=True, stdout=subprocess.DEVNULL)
-    pair("load (warm cache)", TASK + ["load", str(towns), "oxigraph"], TASK + ["load", str(towns), "rdflib"])
+    subprocess.run([*TASK, "load", str(towns), "oxigraph"], env=env, check=True, stdout=subprocess.DEVNULL)
+    pair("load (warm cache)", [*TASK, "load", str(towns), "oxigraph"], [*TASK, "load", str(towns), "rdflib"])
     for name, params in stored_queries().items():
         common = ["query", name, *params, *data, "--timeout", str(timeout),
                   "--max-rows", "10000000"]
@@ -142,8 +142,8 @@ def run_n(n: int, work: Path, args) -> dict:
         pair(f"query {name}", TOWNCASE + common + ["--store", "oxigraph"],
              plain if n <= args.baseline_up_to or name in PLAIN_QUERIES_ABOVE else None)
     validation = folder / "cache" / "validation"
-    pair("validate", TOWNCASE + ["validate", *data, "--store", "oxigraph"],
-         TOWNCASE + ["validate", *data, "--store", "rdflib", "--shacl", "pyshacl", "--jobs", "1"],
+    pair("validate", [*TOWNCASE, "validate", *data, "--store", "oxigraph"],
+         [*TOWNCASE, "validate", *data, "--store", "rdflib", "--shacl", "pyshacl", "--jobs", "1"],
          before_fast=lambda: shutil.rmtree(validation, ignore_errors=True),
          before_plain=lambda: shutil.rmtree(validation, ignore_errors=True))
     edited = sorted(towns.glob("*/observations.ttl"))[0]
@@ -152,14 +152,14 @@ def run_n(n: int, work: Path, args) -> dict:
         with open(edited, "a", encoding="utf-8") as handle:
             handle.write(f"# edited {time.time_ns()}\n")
 
-    subprocess.run(TOWNCASE + ["validate", *data, "--store", "oxigraph"], env=env, stdout=subprocess.DEVNULL)
-    pair("revalidate (one case edited)", TOWNCASE + ["validate", *data, "--store", "oxigraph"], None,
+    subprocess.run([*TOWNCASE, "validate", *data, "--store", "oxigraph"], env=env, stdout=subprocess.DEVNULL)
+    pair("revalidate (one case edited)", [*TOWNCASE, "validate", *data, "--store", "oxigraph"], None,
          before_fast=edit_one)
     out = folder / "inferred.nt"
-    pair("infer rdfs", TOWNCASE + ["infer", "--regime", "rdfs", *data, "--store", "oxigraph", "-o", str(out)],
-         TASK + ["infer-owlrl", str(towns)])
-    pair("export", None, TASK + ["export", str(towns), "rdflib"])
-    triples = subprocess.run(TASK + ["load", str(towns), "oxigraph"], env=env, capture_output=True, text=True)
+    pair("infer rdfs", [*TOWNCASE, "infer", "--regime", "rdfs", *data, "--store", "oxigraph", "-o", str(out)],
+         [*TASK, "infer-owlrl", str(towns)])
+    pair("export", None, [*TASK, "export", str(towns), "rdflib"])
+    triples = subprocess.run([*TASK, "load", str(towns), "oxigraph"], env=env, capture_output=True, text=True)
     return {"towns": n, "triples": triples.stdout.strip(), "results": results}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from rdflib import SH, BNode, Graph
-
 from test_shapes import INVALID, VALID, fixture_data, with_concepts
+
 from towncase import load, validate
 
 RESULT_PARTS = (SH.focusNode, SH.resultPath, SH.resultSeverity, SH.sourceShape, SH.sourceConstraintComponent,

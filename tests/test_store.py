@@ -9,19 +9,18 @@ import multiprocessing
 import os
 import re
 import shutil
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from artefacts import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rdflib import Literal, URIRef, Variable
+from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
-
-from artefacts import ROOT
 from test_queries import CATALOGUE, GOLDEN_CASES, order_keys
+
 from towncase import algebra, cache, load, query, store
 from towncase.errors import ParameterError
 
@@ -162,7 +161,7 @@ def test_a_broken_file_leaves_no_cache_entry(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     mine = _case_copy(tmp_path)
     (mine / "copy-2022" / "broken.ttl").write_text("<https://x.org/a> <https://x.org/b> .\n", encoding="utf-8")
-    with pytest.raises(Exception, match="broken.ttl"):
+    with pytest.raises(Exception, match=r"broken\.ttl"):
         store.open_store(load.corpus([mine], shipped=False, env=False), "oxigraph")
     assert not [p for p in (tmp_path / "cache" / "stores").iterdir() if not p.name.startswith(".")]
 
@@ -208,7 +207,7 @@ def test_the_commands_print_the_same_on_both_stores(args):
 
     from towncase.cli import main
 
-    printed = {kind: CliRunner().invoke(main, args + ["--store", kind]) for kind in ("rdflib", "oxigraph")}
+    printed = {kind: CliRunner().invoke(main, [*args, "--store", kind]) for kind in ("rdflib", "oxigraph")}
     assert {r.exit_code for r in printed.values()} == {0}
     # decimals as the data writes them (1680000000.0) from rdflib, in canonical form from Oxigraph
     rdflib_lines, oxigraph_lines = ([canonical_decimals(line) for line in printed[k].output.splitlines()]

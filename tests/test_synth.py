@@ -62,7 +62,7 @@ def test_the_same_statements_as_the_template(towns, corpus):
     graph = load.case(data.names[0], data)
     assert 0 < len(graph) - len(template) <= 5  # the town's five triples (the case says some of them too)
     kinds = lambda g: sorted(str(o) for o in g.objects(None, RDF.type))  # noqa: E731
-    assert kinds(graph) == sorted(kinds(template) + [str(TC.Town)])
+    assert kinds(graph) == sorted([*kinds(template), str(TC.Town)])
 
 
 def test_a_synthetic_town_validates(towns):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pickle
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
@@ -242,7 +242,7 @@ class _Writer:
             return self.value(node)
         name = node.name
         if name in _BINARY:
-            parts = [node.expr] + list(node.other or [])
+            parts = [node.expr, *list(node.other or [])]
             return "(" + f" {_BINARY[name]} ".join(self.expr(p) for p in parts) + ")"
         if name == "RelationalExpression":
             if node.op in ("IN", "NOT IN"):
@@ -250,7 +250,7 @@ class _Writer:
             return f"({self.expr(node.expr)} {node.op} {self.expr(node.other)})"
         if name in ("AdditiveExpression", "MultiplicativeExpression"):
             out = self.expr(node.expr)
-            for op, other in zip(node.op, node.other):
+            for op, other in zip(node.op, node.other, strict=False):
                 out += f" {op} {self.expr(other)}"
             return f"({out})"
         if name == "UnaryNot":
@@ -273,7 +273,7 @@ class _Writer:
         if name.startswith("Builtin_"):
             args = []
             for key in _ARGUMENT_KEYS:
-                value = node[key] if key in node else None
+                value = node.get(key)
                 if value is None:
                     continue
                 args += list(value) if isinstance(value, (list, tuple)) else [value]

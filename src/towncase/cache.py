@@ -13,15 +13,16 @@ an entry is never changed once in place. Old store entries are removed, keeping 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .errors import InputError
 from .export import process_alive
@@ -118,10 +119,8 @@ def write_json(folder: Path, key: str, value: dict) -> None:
 
 
 def _touch(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.utime(path)
-    except OSError:
-        pass
 
 
 def _sweep(folder: Path) -> None:

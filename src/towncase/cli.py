@@ -561,6 +561,8 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
           --sparql-endpoint https://example.org/sparql
       (cd release && sha256sum -c SHA256SUMS)
     """
+    from . import validate as validate_stage
+
     result = validate_stage.check(data)
     if not result.conforms:
         click.echo(render.validation_report(result))

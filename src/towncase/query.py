@@ -26,12 +26,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import yaml
 from pyparsing import ParseBaseException, ParseResults
-from rdflib import Dataset, Graph, Literal, URIRef, Variable
+from rdflib import Graph, Literal, URIRef, Variable
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
@@ -354,7 +354,7 @@ def stored(name: str) -> StoredQuery:
     return _stored(files[name])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stored(path: Path) -> StoredQuery:
     return read_query(path, stored=True)
 

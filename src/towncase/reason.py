@@ -78,9 +78,9 @@ def expand(graph: Graph, regime: str, limits: ReasonLimits | None = None, rdfs_l
         return
     import owlrl
 
-    semantics = getattr(owlrl, REGIMES[regime])
+    semantics: type = getattr(owlrl, str(REGIMES[regime]))
     if regime == "rdfs" and not rdfs_literal_rules:
-        class _RDFSWithoutLiteralRules(semantics):
+        class _RDFSWithoutLiteralRules(owlrl.RDFS_Semantics):
             """RDFS as pySHACL runs it for validation: without the one-time rules that add literal proxies."""
 
             def one_time_rules(self) -> None:
@@ -124,7 +124,7 @@ def _bounded(semantics: type, limits: ReasonLimits, regime: str) -> type:
     return Bounded
 
 
-def run(data: Graph, regime: str, ontology: Graph | None = None,
+def run(data: Graph | _Triples, regime: str, ontology: Graph | None = None,
         keep: Callable[[tuple], bool] | None = None, limits: ReasonLimits | None = None,
         linear: bool = True) -> Inference:
     """Reason over ``data`` (and the ``ontology``) once; ``data`` is left unchanged.
@@ -169,8 +169,8 @@ def run(data: Graph, regime: str, ontology: Graph | None = None,
         if (triple not in asserted and triple[0] not in errors and (keep(triple) if keep else not _trivial(triple))
                 and not _conflated(triple, asserted, closure, below)):
             inferred.add(triple)
-    found = sorted(str(text) for error in errors for text in closure.objects(error, _OWLRL_ERROR_TEXT))
-    return Inference(inferred, found)
+    messages = sorted(str(text) for error in errors for text in closure.objects(error, _OWLRL_ERROR_TEXT))
+    return Inference(inferred, messages)
 
 
 def run_store(source, regime: str, limits: ReasonLimits | None = None) -> Inference:

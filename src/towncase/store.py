@@ -22,9 +22,10 @@ and the user's own query written back from the algebra with the terms in place (
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, cast
 
 from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -70,7 +71,7 @@ def open_store(data: load.Corpus | None = None, kind: str = "auto") -> Store:
 
 def of(source: Graph | Store) -> Store:
     """A store for ``source``: itself, or an rdflib graph or dataset behind the seam."""
-    return source if isinstance(source, Store) else RdflibStore(source)
+    return source if isinstance(source, Store) else RdflibStore(cast(Dataset, source))  # a Graph queries alike
 
 
 class Store:
@@ -83,7 +84,11 @@ class Store:
     """
 
     kind: str = ""
-    view: object = None
+
+    @property
+    def view(self) -> Any:
+        """The graph API over the union of the named graphs (see the class docstring)."""
+        raise NotImplementedError  # every store below implements it
 
     def answer(self, query, bindings: Mapping[str, Node], limits):
         """Run a query (:class:`towncase.query.StoredQuery`) with typed bindings, bounded by ``limits``
@@ -120,7 +125,7 @@ class RdflibStore(Store):
         return query_stage.run(self.ds, query, bindings, limits)
 
     def graph_sizes(self) -> dict[URIRef, int]:
-        return {g.identifier: len(g) for g in self.ds.graphs() if len(g)}
+        return {cast(URIRef, g.identifier): len(g) for g in self.ds.graphs() if len(g)}
 
     def dataset(self) -> Dataset:
         return self.ds
@@ -134,7 +139,7 @@ class RdflibStore(Store):
 class OxigraphStore(Store):
     """An Oxigraph store holding one named graph per part (ontology, concepts, reference, each case)."""
 
-    store: object  # pyoxigraph.Store
+    store: Any  # pyoxigraph.Store
     sizes: dict[URIRef, int] = field(default_factory=dict)
     path: Path | None = None
     kind: str = "oxigraph"
@@ -295,6 +300,8 @@ def oxigraph_term(node: Node):
         return pyoxigraph.NamedNode(str(node))
     if isinstance(node, BNode):
         return pyoxigraph.BlankNode(str(node))
+    if not isinstance(node, Literal):
+        raise TypeError(f"not an RDF term: {node!r}")
     if node.language:
         return pyoxigraph.Literal(str(node), language=node.language)
     if node.datatype is not None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
@@ -66,7 +66,8 @@ def synthesise(towns: int, out: Path, seed: int = 0, data: load.Corpus | None = 
     export.check_output(out, data.roots)
     template = data.case(TEMPLATE)
     reference = load.reference(data)
-    counties = sorted({c for cls in COUNTY_CLASSES for c in reference.subjects(RDF.type, cls)})
+    counties = sorted({c for cls in COUNTY_CLASSES for c in reference.subjects(RDF.type, cls) if isinstance(c, URIRef)},
+                      key=str)
     if not counties:
         raise InputError("the reference data holds no county-level place to put synthetic towns under",
                          hint="restore data/reference/places.ttl")
@@ -134,7 +135,7 @@ class _Renamer:
         for s, p, o in graph:
             renamed.add((self.term(s), p, self.term(o)))
         for case in renamed.subjects(RDF.type, TC.Case):
-            for label in list(renamed.objects(case, RDFS.label)):
+            for label in [x for x in renamed.objects(case, RDFS.label) if isinstance(x, Literal)]:
                 renamed.remove((case, RDFS.label, label))
                 marker = SYNTHETIC_ZH if (label.language or "").startswith("zh") else SYNTHETIC_EN
                 renamed.add((case, RDFS.label, Literal(str(label) + marker, lang=label.language)))

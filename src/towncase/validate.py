@@ -10,6 +10,7 @@ finding names the file to edit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -226,10 +227,10 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
     salt = (f"validation {inference} {engine}",)
     progress("validating the reference data …")
     reference_part = _cached_part(data, None, shared_files, salt, inference, engine, limits)
-    parts, todo = {None: reference_part}, {}
+    parts: dict[str | None, _Part] = {None: reference_part}
+    todo: dict[load.CaseFolder, str] = {}
     for case in data.cases:
-        key = cache.digest(shared_files + [("case " + str(case.path), case.files),
-                                            ("sources", _sources(case.path))], *salt)
+        key = cache.digest([*shared_files, ("case " + str(case.path), case.files), ("sources", _sources(case.path))], *salt)
         found = _read_part(data, key)
         if found is None:
             todo[case] = key
@@ -241,7 +242,8 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
         for case, part in _run_parts(data, list(todo), inference, engine, limits, shared_keys, jobs, progress):
             cache.write_json(_cache_folder(data), todo[case], _part_json(part))
             parts[case.name] = part
-    findings, conforms, results = {}, True, bind_prefixes(Graph())
+    findings: dict[tuple, Finding] = {}
+    conforms, results = True, bind_prefixes(Graph())
     for part in parts.values():
         conforms &= part.conforms
         results.parse(data=part.report, format="nt")
@@ -305,10 +307,8 @@ def _cached_part(data, case, shared_files, salt, inference, engine, limits) -> _
     part = _read_part(data, key)
     if part is None:
         part = _check_part(data, case, inference, engine, limits, frozenset())
-        try:
+        with contextlib.suppress(InputError):
             cache.write_json(_cache_folder(data), key, _part_json(part))
-        except InputError:
-            pass
     return part
 
 
@@ -327,7 +327,7 @@ def _run_parts(data, cases, inference, engine, limits, shared_keys, jobs, progre
     _shared_graph(data)  # parsed once here; the workers inherit it
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(_check_part, data, case, inference, engine, limits, shared_keys) for case in cases]
-        for number, (case, future) in enumerate(zip(cases, futures), 1):
+        for number, (case, future) in enumerate(zip(cases, futures, strict=False), 1):
             if number % 10 == 0 or number == len(cases):
                 progress(f"  {number:,} of {len(cases):,} cases validated …")
             yield case, future.result()
@@ -504,14 +504,15 @@ def _findings(report: Graph, data: Graph):
 
 
 def _finding(report: Graph, result: Node, data: Graph) -> Finding:
-    focus = report.value(result, SH.focusNode)
+    # SHACL §3.6.2: every result has exactly one sh:focusNode and one sh:sourceShape
+    focus = cast(Node, report.value(result, SH.focusNode))
     severity = report.value(result, SH.resultSeverity)
     return Finding(
         severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
         focus=focus,
         focus_label=bilingual(data, focus),
         path=report.value(result, SH.resultPath),
-        shape=report.value(result, SH.sourceShape),
+        shape=cast(Node, report.value(result, SH.sourceShape)),
         constraint=report.value(result, SH.sourceConstraintComponent),
         message=str(report.value(result, SH.resultMessage) or ""),
         value=report.value(result, SH.value),
@@ -529,9 +530,9 @@ def _part_json(part: _Part) -> dict:
 
 def _finding_from_json(found: dict) -> Finding:
     shape = found["shape"]
-    return Finding(severity=found["severity"], focus=_term_from_json(found["focus"]),
+    return Finding(severity=found["severity"], focus=cast(Node, _term_from_json(found["focus"])),
                    focus_label=found["focus_label"], path=_term_from_json(found["path"]),
-                   shape=shape if isinstance(shape, str) else _term_from_json(shape),
+                   shape=shape if isinstance(shape, str) else cast(Node, _term_from_json(shape)),
                    constraint=_term_from_json(found["constraint"]), message=found["message"],
                    value=_term_from_json(found["value"]), file=None if found["file"] is None else Path(found["file"]))
 
@@ -544,7 +545,8 @@ def _term_json(node: Node | None) -> list | None:
         return ["iri", str(node)]
     if isinstance(node, BNode):
         return ["blank", str(node)]
-    return ["literal", str(node), node.language, None if node.datatype is None else str(node.datatype)]
+    literal = cast(Literal, node)
+    return ["literal", str(literal), literal.language, None if literal.datatype is None else str(literal.datatype)]
 
 
 def _term_from_json(value: list | None) -> Node | None:
