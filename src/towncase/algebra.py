@@ -273,7 +273,8 @@ class _Writer:
         if name.startswith("Builtin_"):
             args = []
             for key in _ARGUMENT_KEYS:
-                value = node.get(key)
+                # not node.get(key): CompValue.get gives the key itself when it is absent
+                value = node[key] if key in node else None  # noqa: SIM401
                 if value is None:
                     continue
                 args += list(value) if isinstance(value, (list, tuple)) else [value]
