@@ -561,6 +561,7 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
           --sparql-endpoint https://example.org/sparql
       (cd release && sha256sum -c SHA256SUMS)
     """
+    from . import link as link_stage
     from . import validate as validate_stage
 
     result = validate_stage.check(data)
@@ -578,7 +579,6 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
 
 
 # --- link: SSSOM-curated links between cases and out to other datasets -----------------------------
-from . import link as link_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
 
 
 @main.group("link")
@@ -614,6 +614,8 @@ def link_build(output: Path | None, force: bool, data: load.Corpus) -> None:
       towncase link build
       towncase link build -o links.ttl --data ~/my-towns
     """
+    from . import link as link_stage
+
     if output:
         export_stage.check_output(output, data.roots, force=force)
     built = link_stage.build(data)
@@ -636,6 +638,8 @@ def link_check(data: load.Corpus) -> None:
       towncase link check
       towncase link check --data ~/my-towns
     """
+    from . import link as link_stage
+
     vanished = link_stage.check(data)
     click.echo(render.links_vanished(vanished))
     sys.exit(EXIT_NONCONFORMING if vanished else EXIT_OK)
@@ -665,6 +669,8 @@ def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force
       towncase link suggest diankou-2022 datang
       towncase link suggest diankou-2022 datang -o diankou-datang.sssom.tsv
     """
+    from . import link as link_stage
+
     if output:
         export_stage.check_output(output, data.roots, force=force)
     found = link_stage.suggest(load.dataset(data), case_a, case_b)
@@ -674,7 +680,6 @@ def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force
 
 
 # --- compare: towns side by side, as a table and a chart -------------------------------------------
-from . import compare as compare_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
 
 
 @main.command("compare")
@@ -704,6 +709,8 @@ def compare_command(towns: tuple[str, ...], indicators: tuple[str, ...], lang: s
       towncase compare place:shaoxing-zhuji-diankou place:shaoxing-zhuji-datang \\
           -i indicator:fiscal-revenue -i indicator:land-area --lang en -o chart.svg
     """
+    from . import compare as compare_stage
+
     if output:
         export_stage.check_output(output, data.roots, force=force)
     done = compare_stage.compare(load.dataset(data), [query_stage.iri(t, "town") for t in towns],

@@ -30,16 +30,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import curies
 import yaml
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, VOID, XSD
 
-from . import inputs, load, resources, validate
+from . import inputs, load, resources
 from .errors import InputError
 from .labels import curie
 from .namespaces import BASE, GRAPH, PREFIXES, TC, bind_prefixes
+
+if TYPE_CHECKING:  # the validator is imported where links are validated: a query does not load pySHACL
+    from . import validate
 
 SSSOM = Namespace(PREFIXES["sssom"])
 SEMAPV = Namespace(PREFIXES["semapv"])
@@ -388,6 +392,8 @@ def build(data: load.Corpus, ds: Dataset | None = None) -> Built:
         checked += graph
     checked += external
     checked += links
+    from . import validate
+
     result = validate.validate(checked, shapes_graph=shapes())
     return Built(sets, links, result)
 
