@@ -22,6 +22,7 @@ class TC(DefinedNamespace):
     Alliance: URIRef
     Artwork: URIRef
     Case: URIRef
+    Claim: URIRef
     Community: URIRef
     Company: URIRef
     Country: URIRef
@@ -71,6 +72,7 @@ class TC(DefinedNamespace):
     affiliation: URIRef
     appliesTo: URIRef
     associatedWith: URIRef
+    basis: URIRef
     birthCohort: URIRef
     borders: URIRef
     caseGraph: URIRef
@@ -103,6 +105,8 @@ class TC(DefinedNamespace):
     member: URIRef
     memberOf: URIRef
     nameOrigin: URIRef
+    notAfter: URIRef
+    notBefore: URIRef
     organization: URIRef
     origin: URIRef
     parentOrganization: URIRef
@@ -114,6 +118,7 @@ class TC(DefinedNamespace):
     quotedFrom: URIRef
     referenceTime: URIRef
     referenceTimeAssumed: URIRef
+    reportedBy: URIRef
     role: URIRef
     startDate: URIRef
     statement: URIRef
@@ -139,6 +144,7 @@ PREFIXES: dict[str, str] = {
     "event": BASE + "id/event/",
     "work": BASE + "id/work/",
     "membership": BASE + "id/membership/",
+    "claim": BASE + "id/claim/",
     "observation": BASE + "id/observation/",
     "outcome": BASE + "id/outcome/",
     "quote": BASE + "id/quote/",
@@ -152,6 +158,7 @@ PREFIXES: dict[str, str] = {
     "level": BASE + "concept/level/",
     "cmp": BASE + "concept/comparator/",
     "role": BASE + "concept/role/",
+    "basis": BASE + "concept/basis/",
     "shape": BASE + "shapes#",
     "unit": "http://qudt.org/vocab/unit/",
     "qudt": "http://qudt.org/schema/qudt/",
