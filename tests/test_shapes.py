@@ -616,6 +616,10 @@ SHAPE_DOMAINS = {
     SKOS.topConceptOf: SKOS.Concept,
     SKOS.broader: SKOS.Concept,
     SKOS.hasTopConcept: SKOS.ConceptScheme,
+    # the reified-statement terms: in the data only a tc:Claim describes a triple
+    RDF.subject: TC.Claim,
+    RDF.predicate: TC.Claim,
+    RDF.object: TC.Claim,
 }
 
 
