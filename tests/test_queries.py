@@ -23,7 +23,7 @@ from artefacts import QUERY_FILES, ROOT
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.compare import isomorphic
-from rdflib.namespace import XSD, Namespace
+from rdflib.namespace import SKOS, XSD, Namespace
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
@@ -491,7 +491,20 @@ BREAKERS = {
     "containment-cycle-violation": (lambda g: g.add((MINT["place"]("shaoxing"), TC.locatedIn, TOWN)), TOWN),
     "town-without-province-violation": (lambda g: _remove(g, MINT["place"]("shaoxing"), TC.administrativeParent), TOWN),
     "dangling-link-violation": (lambda g: g.add((TOWN, TC.borders, MINT["place"]("nowhere"))), MINT["place"]("nowhere")),
+    # an inferred link whose reasoning was dropped, and a claim about a triple nobody asserts
+    "basis-violation": (lambda g: g.remove((MINT["claim"]("diankou-2022-jianpei-textile-industry"), SKOS.editorialNote, None)),
+                        MINT["claim"]("diankou-2022-jianpei-textile-industry")),
 }
+
+
+def test_basis_violation_reports_a_claim_whose_triple_is_not_asserted(dataset):
+    """A claim describes an asserted triple: drop the triple (海亮股份 in the fund alliance) and the claim is
+    reported with the claimed property."""
+    broken = Graph()
+    broken.addN((s, p, o, broken) for s, p, o in dataset.triples((None, None, None)))
+    broken.remove((MINT["organization"]("hailiang-co"), TC.memberOf, None))
+    rows = {(row[0], row[2]) for row in query.run(broken, CATALOGUE["basis-violation"])}
+    assert rows == {(MINT["claim"]("diankou-2022-hailiang-co-member-of-fund-alliance"), TC.memberOf)}
 
 
 def test_every_quality_check_has_a_breaking_fixture():
@@ -648,7 +661,8 @@ def test_table_fits_80_columns(name, lang, answer):
 
 
 def test_table_aligns_chinese_text(cli):
-    result = cli("query", "place-hierarchy")
+    # 次坞镇: four containers with Chinese labels (Diankou's own list, with 山巛之口, is too wide for a table)
+    result = cli("query", "place-hierarchy", "--param", "place=place:shaoxing-zhuji-ciwu")
     lines = result.output.splitlines()
     assert lines[0].startswith("container") and "诸暨市" in result.output
     column = render.width(lines[0][:lines[0].index("containerLabel")])
@@ -989,3 +1003,84 @@ def _read(expr, everywhere: dict[str, int]) -> set[str]:
         for item in expr:
             found |= _read(item, everywhere)
     return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 7: which reviewed golden row proves which item (each row was checked against
+# data/diankou-2022/sources/diankou-2022-common-prosperity-case.txt)
+
+T = "https://w3id.org/towncase/"
+ISSUE_7 = [
+    # (item, golden, key column, key, {column: expected cell})
+    ("10万 locals: reported (有人曾评价说)", "observations-of-indicator.population", "?observation",
+     f"<{T}id/observation/diankou-2022-diankou-locals-population>", {"?basisLabel": '"转述"@zh-Hans'}),
+    ("8万 new residents: reported", "observations-of-indicator.population", "?observation",
+     f"<{T}id/observation/diankou-2022-diankou-new-residents-population>", {"?basisLabel": '"转述"@zh-Hans'}),
+    ("GDP 超250亿元: statistical year not after 2021, reasoned, no year 2022",
+     "indicator-across-towns", "?observation", f"<{T}id/observation/diankou-2022-diankou-gdp>",
+     {"?referenceTime": "", "?notAfter": '"2021"^^<http://www.w3.org/2001/XMLSchema#gYear>', "?timeAssumed": "true"}),
+    ("470多万元 debt: before 2011 is a bound, not the year 2011", "observations-of-indicator.outstanding-debt",
+     "?observation", f"<{T}id/observation/diankou-2022-xiafu-village-collective-outstanding-debt>",
+     {"?referenceTime": "", "?notAfter": '"2011"^^<http://www.w3.org/2001/XMLSchema#gYear>'}),
+    ("the 2011年前 event has no year in its IRI", "find-entities", "?entity",
+     f"<{T}id/event/diankou-xiafu-village-dilapidated-and-indebted>", {}),
+    ("今年7月 read as 2022-07 by a recorded assumption", "observations-of-indicator.pilot-units", "?observation",
+     f"<{T}id/observation/diankou-2022-fund-alliance-pilot-units>",
+     {"?referenceTime": '"2022-07"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>', "?timeAssumed": "true"}),
+    *[(f"alliance membership of {org}: inferred (亮点纷呈:)", "claims.en", "?claim",
+       f"<{T}id/claim/diankou-2022-{org}-member-of-fund-alliance>", {"?basisLabel": '"inferred"@en'})
+      for org in ("hailiang-co", "diai-zhikong", "jianpei-textile")],
+    ("the alliance's seat in 店口: inferred", "claims.en", "?claim",
+     f"<{T}id/claim/diankou-2022-fund-alliance-in-diankou>", {"?basisLabel": '"inferred"@en'}),
+    ("杭坞山 in 店口: inferred", "claims.en", "?claim", f"<{T}id/claim/diankou-2022-hangwu-mountain-in-diankou>",
+     {"?basisLabel": '"inferred"@en'}),
+    *[(f"侠父村 site {site} in the village: inferred", "claims.inferred", "?claim",
+       f"<{T}id/claim/diankou-2022-{site}-in-xiafu>", {"?basisLabel": '"编者推断"@zh-Hans'})
+      for site in ("former-residence", "changlan-old-street", "party-building-park", "hangwu-trail")],
+    ("新一村 in 店口: inferred", "claims.en", "?claim", f"<{T}id/claim/diankou-2022-xinyi-in-diankou>",
+     {"?basisLabel": '"inferred"@en'}),
+    ("王祖海 heads the 侠父村 branch: inferred", "claims.en", "?claim",
+     f"<{T}id/claim/diankou-2022-wang-zuhai-heads-xiafu-party-branch>", {"?basisLabel": '"inferred"@en'}),
+    ("建培纺织's textile industry: inferred from the name", "claims.en", "?claim",
+     f"<{T}id/claim/diankou-2022-jianpei-textile-industry>", {"?basisLabel": '"inferred"@en'}),
+    ("the 110 centre's part in the mediation: inferred", "claims.en", "?claim",
+     f"<{T}id/claim/diankou-2022-110-centre-in-mediation>", {"?basisLabel": '"inferred"@en'}),
+    *[(f"road crossing {a}–{b}: inferred (相互交错)", "claims.en", "?claim",
+       f"<{T}id/claim/diankou-2022-{a}-road-crosses-{b}-road>", {"?basisLabel": '"inferred"@en'})
+      for a in ("zhongyang", "jiefang") for b in ("luxiao", "dunan", "wanan")],
+    ("山巛之口: 店口 lies at the pass (地处), so the pass contains 店口", "place-hierarchy", "?container",
+     f"<{T}id/place/shaoxing-zhuji-diankou-shanchuan-mouth>", {}),
+    ("侠父村 paragraph continues 观察2: beautiful town", "policies-by-theme", "?programme",
+     f"<{T}id/programme/diankou-xiafu-red-tourism>", {"?programmeTheme": f"<{T}concept/theme/beautiful-town>"}),
+    ("the 16 courses: produced by 店口镇 (the text's actor)", "observations-of-indicator.courses-produced.en",
+     "?observation", f"<{T}id/observation/diankou-2022-diankou-courses-produced>",
+     {"?subject": f"<{T}id/place/shaoxing-zhuji-diankou>"}),
+    ("the lecture groups running the publicity: inferred", "claims.en", "?claim",
+     f"<{T}id/claim/diankou-2022-lecture-groups-run-red-integrity-publicity>", {"?basisLabel": '"inferred"@en'}),
+    ("selected into the 2022 provincial common-prosperity innovation cases: issuer inferred", "claims.en", "?claim",
+     f"<{T}id/claim/diankou-2022-provincial-government-grants-innovation-case>", {"?basisLabel": '"inferred"@en'}),
+    ("the English header line is an @en quote, not @zh-Hans", "provenance.innovation-case", "?quote",
+     f"<{T}id/quote/diankou-2022-collection-year>",
+     {"?text": '"2022 INNOVATIVE CASES OF COMMON PROSPERITY IN ZHEJIANG PROVINCE"@en'}),
+    ("店口 borders 绍兴 (三地交界)", "town-neighbours", "?neighbour", f"<{T}id/place/shaoxing>",
+     {"?relation": f"<{T}ontology#borders>"}),
+    ("English label: entrepreneurs from outside the town", "find-entities.outside.en", "?entity",
+     f"<{T}id/population/diankou-outside-entrepreneurs>",
+     {"?label": '"Entrepreneurs in Diankou from outside the town"@en'}),
+    ("English label: Hailiang Co. without a pinyin gloss", "enterprises-by-industry.en", "?company",
+     f"<{T}id/organization/hailiang-co>", {"?companyLabel": '"Hailiang Co."@en'}),
+]
+
+
+def _golden_rows(stem: str) -> list[dict[str, str]]:
+    header, *rows = (GOLDEN / "diankou-2022" / f"{stem}.tsv").read_text(encoding="utf-8").splitlines()
+    columns = header.split("\t")
+    return [dict(zip(columns, row.split("\t"))) for row in rows]
+
+
+@pytest.mark.parametrize(("item", "stem", "column", "key", "expected"), ISSUE_7, ids=[i[0] for i in ISSUE_7])
+def test_issue_7_item_is_proved_by_a_reviewed_golden_row(item, stem, column, key, expected):
+    rows = [row for row in _golden_rows(stem) if row.get(column) == key]
+    assert rows, f"{item}: no row with {column} = {key} in {stem}.tsv"
+    for name, cell in expected.items():
+        assert any(row[name] == cell for row in rows), f"{item}: {stem}.tsv has {name} = {[r[name] for r in rows]}"
