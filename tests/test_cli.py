@@ -161,6 +161,10 @@ def test_stats_counts_in_both_languages():
     assert zh.exit_code == en.exit_code == 0
     assert "定量观测" in zh.output and "quantitative observation" in en.output
     assert "zh-Hans" in en.output
+    # facts per case by how they are known: the 10万 / 8万 remark is the Diankou case's reported pair
+    reported = [line for line in en.output.splitlines() if line.startswith("Diankou town") and " reported " in line]
+    assert len(reported) == 1 and reported[0].split()[-1] == "2"
+    assert "编者推断" in zh.output and "原文陈述" in zh.output
 
 
 @pytest.mark.slow

@@ -397,6 +397,7 @@ _STATS_WORDS = {
     "zh": ("三元组", "命名图", "类", "实体数", "指标", "观测数", "语言", "标签数"),
     "en": ("triples", "named graph", "class", "entities", "indicator", "observations", "language", "labels"),
 }
+_BASIS_WORDS = {"zh": ("案例", "依据类型", "事实数", "未注明"), "en": ("case", "basis", "facts", "not given")}
 
 
 def stats_report(s, lang: str = "zh") -> str:
@@ -408,6 +409,9 @@ def stats_report(s, lang: str = "zh") -> str:
         table([cls, entities], [(c.name(lang), str(c.count)) for c in s.entities]),
         table([indicator, observations], [(c.name(lang), str(c.count)) for c in s.observations]),
         table([language, labels], [(c.key, str(c.count)) for c in s.labels]),
+        table(list(_BASIS_WORDS[lang][:3]),
+              [(b.case.name(lang), b.basis.name(lang) if b.basis else _BASIS_WORDS[lang][3], str(b.case.count))
+               for b in s.bases]),
     ])
 
 

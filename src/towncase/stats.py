@@ -1,5 +1,5 @@
 """Statistics of a graph: triples per named graph, entities per class, observations per indicator,
-labels per language, and what each case holds. The counting is done by stored queries of the
+labels per language, facts per case by how they are known, and what each case holds. The counting is done by stored queries of the
 catalogue."""
 
 from __future__ import annotations
@@ -33,6 +33,15 @@ class Stats:
     entities: tuple[Count, ...]
     observations: tuple[Count, ...]
     labels: tuple[Count, ...]
+    bases: tuple[BasisCount, ...] = ()
+
+
+@dataclass(frozen=True)
+class BasisCount:
+    """How many facts (observations, outcomes, memberships, claims) of one case are known one way."""
+
+    case: Count            # the case (key, zh and en names); its count is the number of its facts known this way
+    basis: Count | None    # the basis concept (same count), or None for the facts that do not say
 
 
 def stats(ds) -> Stats:
@@ -40,9 +49,11 @@ def stats(ds) -> Stats:
     en names)."""
     source = store.of(ds)
 
+    def named(key, n) -> Count:
+        return Count(str(key), label(source.view, key, "zh"), label(source.view, key, "en"), int(n))
+
     def counted(name: str) -> tuple[Count, ...]:
-        return tuple(Count(str(key), label(source.view, key, "zh"), label(source.view, key, "en"), int(n))
-                     for key, n in query.select_rows(query.answer(source, query.stored(name))))
+        return tuple(named(key, n) for key, n in query.select_rows(query.answer(source, query.stored(name))))
 
     graphs = tuple(sorted((str(g), n) for g, n in source.graph_sizes().items()))
     return Stats(
@@ -51,6 +62,8 @@ def stats(ds) -> Stats:
         entities=counted("entities-per-class"),
         observations=counted("observations-per-indicator"),
         labels=counted("labels-per-language"),
+        bases=tuple(BasisCount(named(case, n), None if basis is None else named(basis, n))
+                    for case, basis, n in query.select_rows(query.answer(source, query.stored("facts-by-basis")))),
     )
 
 
