@@ -10,7 +10,8 @@ import shutil
 from dataclasses import replace
 
 import pytest
-from artefacts import DATA_FILES, QUERY_FILES, TURTLE_FILES, ids
+import yaml
+from artefacts import DATA_FILES, QUERY_FILES, ROOT, TURTLE_FILES, ids
 from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
@@ -230,3 +231,34 @@ def test_a_case_graph_is_only_its_folder(corpus):
         names = {str(g.identifier) for g in alone.graphs() if len(g)}
         assert str(folder.graph_name) in names
         assert not {str(other.graph_name) for other in corpus.cases if other != folder} & names
+
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+ALLOWED_CJK = yaml.safe_load((ROOT / "tests" / "english-with-chinese.yaml").read_text(encoding="utf-8"))
+ONTOLOGY_AND_DATA = sorted((ROOT / "ontology").rglob("*.ttl")) + sorted((ROOT / "data").rglob("*.ttl"))
+
+
+def _curie(term) -> str:
+    for prefix, ns in PREFIXES.items():
+        if str(term).startswith(ns):
+            return f"{prefix}:{str(term)[len(ns):]}"
+    return str(term)
+
+
+@pytest.mark.parametrize("path", ONTOLOGY_AND_DATA, ids=[p.relative_to(ROOT).as_posix() for p in ONTOLOGY_AND_DATA])
+def test_english_literals_hold_no_chinese(path):
+    """No @en literal holds Chinese characters, except on the properties (or the single literals) that
+    tests/english-with-chinese.yaml allows, each with its reason: English labels must be English."""
+    allowed_properties = set(ALLOWED_CJK["properties"])
+    allowed_literals = {(s, p) for s, props in (ALLOWED_CJK["literals"] or {}).items() for p in props}
+    found = [f"{_curie(s)} {_curie(p)} {o!r}" for s, p, o in load.parse_file(path)
+             if isinstance(o, Literal) and o.language == "en" and CJK.search(str(o))
+             and _curie(p) not in allowed_properties and (_curie(s), _curie(p)) not in allowed_literals]
+    assert not found, "English literals with Chinese characters (put the Chinese in the zh-Hans literal):\n" + "\n".join(found)
+
+
+def test_english_with_chinese_allow_list_gives_a_reason_for_each_entry():
+    for prop, reason in ALLOWED_CJK["properties"].items():
+        assert ":" in prop and isinstance(reason, str) and len(reason) > 20, prop
+    for subject, props in (ALLOWED_CJK["literals"] or {}).items():
+        assert all(isinstance(r, str) and len(r) > 20 for r in props.values()), subject
