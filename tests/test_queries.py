@@ -1075,7 +1075,7 @@ ISSUE_7 = [
 def _golden_rows(stem: str) -> list[dict[str, str]]:
     header, *rows = (GOLDEN / "diankou-2022" / f"{stem}.tsv").read_text(encoding="utf-8").splitlines()
     columns = header.split("\t")
-    return [dict(zip(columns, row.split("\t"))) for row in rows]
+    return [dict(zip(columns, row.split("\t"), strict=True)) for row in rows]
 
 
 @pytest.mark.parametrize(("item", "stem", "column", "key", "expected"), ISSUE_7, ids=[i[0] for i in ISSUE_7])

@@ -75,8 +75,6 @@ VIRTUOSO_DEVIATIONS = {
     "diankou-2022/policies-by-theme.thriving-industry": "https://github.com/openlink/virtuoso-opensource/issues/704 "
                                                         "(1 of 5 rows)",
     # after the Datang case arrived (same class of fault; rewrites not yet tried for these):
-    "datang/case-overview": "https://github.com/openlink/virtuoso-opensource/issues/704 (Diankou's row of 2 missing)",
-    "datang/case-overview.en": "https://github.com/openlink/virtuoso-opensource/issues/704 (Diankou's row of 2 missing)",
     "datang/policies-by-theme.beautiful-town": "https://github.com/openlink/virtuoso-opensource/issues/704 "
                                                "(none of 8 rows)",
     "datang/indicator-across-towns.share-of-national-output": "https://github.com/openlink/virtuoso-opensource/"
