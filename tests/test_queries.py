@@ -491,7 +491,7 @@ BREAKERS = {
     "containment-cycle-violation": (lambda g: g.add((MINT["place"]("shaoxing"), TC.locatedIn, TOWN)), TOWN),
     "town-without-province-violation": (lambda g: _remove(g, MINT["place"]("shaoxing"), TC.administrativeParent), TOWN),
     "dangling-link-violation": (lambda g: g.add((TOWN, TC.borders, MINT["place"]("nowhere"))), MINT["place"]("nowhere")),
-    # an inferred link whose reasoning was dropped, and a claim about a triple nobody asserts
+    # an inferred link whose reasoning was dropped (a claim whose triple is gone: the test below)
     "basis-violation": (lambda g: g.remove((MINT["claim"]("diankou-2022-jianpei-textile-industry"), SKOS.editorialNote, None)),
                         MINT["claim"]("diankou-2022-jianpei-textile-industry")),
 }
