@@ -34,6 +34,24 @@ CROSS = {
                                                                          "values": "all"}, "en"),
     "indicator-by-town.industrial-output": ("indicator-by-town", {"indicator": "indicator:industrial-output"}, "zh"),
     "indicator-by-town.land-area.all": ("indicator-by-town", {"indicator": "indicator:land-area", "values": "all"}, "zh"),
+    # Derived ratios: only Diankou has both inputs in one year, Datang has neither a resident population nor
+    # a land area of its own (its 2.87 km² is the planned area of the sock art town). Checked by hand:
+    # 13.6万 / 105.7平方公里 (S3, 2013) = 1286.66; 约18万 / 176.43平方公里 (S1, 2021, "about") = 1020.23;
+    # 16.8亿元 / 13.6万 (S3, 2013) = 12352.94 yuan per resident.
+    "derived-ratios": ("derived-ratios", {}, "zh"),
+    "derived-ratios.en": ("derived-ratios", {}, "en"),
+    "derived-ratios.fiscal-revenue-per-resident": ("derived-ratios", {"indicator": "indicator:fiscal-revenue",
+                                                                      "per": "indicator:resident-population"}, "en"),
+    # Shared concepts: textiles (Diankou's company 建培纺织, Datang's 中国纺织工业联合会), and the programme
+    # types campaign (Datang: 六大专项整治), plan (重构袜业 重塑大唐), project (袜艺小镇, 袜业智库) and scheme
+    # (诸暨-阿里巴巴 袜业产业带数字化合作) beside Diankou's; pilot is Datang's (and the reference data's) only,
+    # fund, reform and service Diankou's only, socks Datang's only (its own concept, not textiles).
+    "shared-programme-types-and-industries": ("shared-programme-types-and-industries", {}, "zh"),
+    "shared-programme-types-and-industries.en": ("shared-programme-types-and-industries", {}, "en"),
+    # Entities both cases mention: 中国 and 诸暨市 (reference data); 浙江 and 绍兴 only through the
+    # reference data's containment, so neither case's graph points at them.
+    "entities-in-several-cases": ("entities-in-several-cases", {}, "zh"),
+    "entities-in-several-cases.en": ("entities-in-several-cases", {}, "en"),
 }
 
 
