@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from artefacts import ROOT
 from click.testing import CliRunner
-from rdflib import OWL, RDF, SH, URIRef
+from rdflib import OWL, RDF, SH, Dataset, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, VOID
 
 from towncase import link, load
@@ -233,3 +234,33 @@ def test_suggest_proposes_a_same_named_enterprise_and_writes_sssom_that_reads_ba
     assert set(got) == {alibaba}, got  # the town named 大唐 is minted by the reference data, not by datang
     assert got[alibaba].justification == link.SEMAPV.LexicalMatching
     assert "阿里巴巴" in got[alibaba].labels["comment"]
+
+
+# --- towncase build: the links as their own named graph ------------------------------------------
+
+@pytest.mark.slow
+def test_build_exports_the_links_as_their_own_graph_apart_from_the_data(tmp_path):
+    out = tmp_path / "export"
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--format", "ttl", "--format", "trig"])
+    assert result.exit_code == 0, result.output
+    links = link.build(load.corpus(env=False)).graph
+    assert len(links) and isomorphic(load.parse_file(out / "links.ttl"), links)
+    whole = Dataset()
+    whole.parse(out / "towncase.trig", format="trig")
+    assert isomorphic(whole.graph(link.LINKS_GRAPH), links)
+    # no link triple in the data's graphs: the wikidata sameAs links live in graph/links only
+    sameas = set(links.triples((None, OWL.sameAs, None)))
+    for graph in whole.graphs():
+        if graph.identifier != link.LINKS_GRAPH:
+            assert not sameas & set(graph), graph.identifier
+
+
+@pytest.mark.slow
+def test_build_writes_nothing_when_a_link_fails_its_shape(tmp_path, monkeypatch):
+    broken = write(tmp_path, SHAPE_CASES["Mapping-ends-exist"])
+    monkeypatch.setattr(link, "link_files", lambda data: (broken,))  # the shipped data, one broken link file
+    out = tmp_path / "export"
+    result = CliRunner().invoke(main, ["build", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "nowhere" in result.output
+    assert not out.exists() or not any(out.iterdir())

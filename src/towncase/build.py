@@ -1,31 +1,35 @@
-"""The main job: load the cases, validate them, count what they hold, write the exports."""
+"""The main job: load the cases, validate them and their links, count what they hold, write the exports."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import export, load, stats, validate
+from . import export, link, load, stats, validate
 from .stats import CaseSummary, Stats
 
 
 @dataclass(frozen=True)
 class Build:
     """What :func:`build` did: the validation, the counts and the files written
-    (none when the data does not conform)."""
+    (none when the data or its links do not conform). ``links`` is the validation of the linkset
+    graph (towncase link build), None when the data did not conform and the links were not built."""
 
     validation: validate.ValidationResult
     stats: Stats
     cases: list[CaseSummary]
     written: list[export.Written] = field(default_factory=list)
+    links: validate.ValidationResult | None = None
 
 
 def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base: str | None = None,
           progress: Callable[[str], None] = lambda message: None, data: load.Corpus | None = None,
           force: bool = False) -> Build:
     """Validate the cases (every check of :func:`towncase.validate.check`) and, when they conform,
-    export them to ``out_dir``.
+    compile and validate their links (:func:`towncase.link.build`) and, when those conform too, export
+    them to ``out_dir``: the links as their own named graph ``graph/links`` (``links.<ext>``, and a graph of
+    ``towncase.trig``/``.nq``), apart from the asserted data and never run through inference.
 
     Args:
         out_dir: the folder for the export files (created if needed).
@@ -40,7 +44,8 @@ def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base
         OutputError: ``out_dir`` is refused, or ``base`` is not a usable base IRI (both checked
             before any work).
     """
-    export.check_output(out_dir, (data or load.corpus()).roots, force=force)
+    data = data or load.corpus()
+    export.check_output(out_dir, data.roots, force=force)
     if base is not None:
         export.check_base(base)
     progress("loading ontology, concept schemes, reference data and cases …")
@@ -49,6 +54,10 @@ def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base
     done = Build(validation=result, stats=stats.stats(ds), cases=stats.case_summaries(ds))
     if not result.conforms:
         return done
+    progress("compiling and validating the links …")
+    links = link.build(data, ds)
+    if not links.validation.conforms:
+        return replace(done, links=links.validation)
     progress(f"writing exports to {out_dir}/ …")
-    written = export.export(ds, out_dir, formats, base)
-    return Build(done.validation, done.stats, done.cases, written)
+    written = export.export(link.linked_dataset(ds, links.graph), out_dir, formats, base)
+    return replace(done, written=written, links=links.validation)

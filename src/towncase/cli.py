@@ -414,9 +414,10 @@ def _width() -> int:
 @_data_options
 @_errors_to_exit
 def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force: bool) -> None:
-    """The main job: validate the cases, print a bilingual summary, write the exports.
+    """The main job: validate the cases and their links, print a bilingual summary, write the exports.
 
-    Nothing is written when the data does not conform (exit 1).
+    The links (towncase link build) are their own named graph, graph/links (links.ttl …).
+    Nothing is written when the data or the links do not conform (exit 1).
 
     \b
     Examples:
@@ -431,8 +432,8 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force
     from importlib.metadata import version
 
     click.echo(render.build_summary(done, version("towncase")))
-    if not done.validation.conforms:
-        click.echo(render.validation_report(done.validation))
+    for failed in (v for v in (done.validation, done.links) if v is not None and not v.conforms):
+        click.echo(render.validation_report(failed))
         sys.exit(EXIT_NONCONFORMING)
 
 
