@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from decimal import Decimal
 
 import pytest
 from artefacts import ROOT
@@ -173,3 +174,69 @@ def test_the_missing_town_and_the_years_are_labelled_in_the_chart(dataset):
         plt.Figure.savefig = original
     assert "missing" in drawn and "Datang Subdistrict" in drawn and "Diankou" in drawn
     assert "176.43平方公里\n(2022*)" in drawn
+
+
+# --- derived ratios on a synthetic case: the shipped towns have one pair only (Diankou), Datang none --------
+
+SYNTHETIC = """
+@prefix tc: <https://w3id.org/towncase/ontology#> .
+@prefix place: <https://w3id.org/towncase/id/place/> .
+@prefix obs: <https://w3id.org/towncase/id/observation/> .
+@prefix indicator: <https://w3id.org/towncase/concept/indicator/> .
+@prefix unit: <http://qudt.org/vocab/unit/> .
+@prefix cmp: <https://w3id.org/towncase/concept/comparator/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+place:a a tc:Town ; rdfs:label "甲镇"@zh-Hans , "Jia"@en .
+place:b a tc:Subdistrict ; rdfs:label "乙街道"@zh-Hans , "Yi"@en .
+obs:a-people-2020 a tc:Observation ; tc:subject place:a ; tc:indicator indicator:resident-population ;
+    tc:value 50000 ; tc:unit unit:NUM ; tc:comparator cmp:about ; tc:referenceTime "2020"^^xsd:gYear .
+obs:a-area-2020 a tc:Observation ; tc:subject place:a ; tc:indicator indicator:land-area ;
+    tc:value 25.0 ; tc:unit unit:KiloM2 ; tc:comparator cmp:exact ; tc:referenceTime "2020"^^xsd:gYear .
+obs:a-area-2019 a tc:Observation ; tc:subject place:a ; tc:indicator indicator:land-area ;
+    tc:value 24.0 ; tc:unit unit:KiloM2 ; tc:comparator cmp:exact ; tc:referenceTime "2019"^^xsd:gYear .
+obs:a-revenue-2020 a tc:Observation ; tc:subject place:a ; tc:indicator indicator:fiscal-revenue ;
+    tc:value 30000000.0 ; tc:unit unit:CCY_CNY ; tc:comparator cmp:exact ; tc:referenceTime "2020-06"^^xsd:gYearMonth .
+obs:b-people-2020 a tc:Observation ; tc:subject place:b ; tc:indicator indicator:resident-population ;
+    tc:value 7 ; tc:unit unit:NUM ; tc:comparator cmp:exact ; tc:referenceTime "2020"^^xsd:gYear .
+obs:b-area-2020 a tc:Observation ; tc:subject place:b ; tc:indicator indicator:land-area ;
+    tc:value 0 ; tc:unit unit:KiloM2 ; tc:comparator cmp:exact ; tc:referenceTime "2020"^^xsd:gYear .
+"""
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    """The ontology and concept schemes, and one synthetic case graph (in the test, not in data/)."""
+    from rdflib import Dataset
+
+    from towncase import load
+    from towncase.namespaces import CONCEPTS_GRAPH, GRAPH, ONTOLOGY_GRAPH
+
+    ds = Dataset(default_union=True)
+    ds.graph(ONTOLOGY_GRAPH).__iadd__(load.ontology())
+    ds.graph(CONCEPTS_GRAPH).__iadd__(load.concepts())
+    ds.graph(GRAPH["case/synthetic"]).parse(data=SYNTHETIC, format="turtle")
+    return ds
+
+
+def derived(ds, indicator: str, per: str, lang: str = "en") -> list[tuple]:
+    result = query.answer(ds, query.stored("derived-ratios"), {"indicator": indicator, "per": per}, lang)
+    return [(str(r.town).rsplit("/", 1)[1], Decimal(str(r.ratio)), str(r.year), str(r.referenceTime), str(r.perReferenceTime),
+             str(r.comparator).rsplit("/", 1)[1], str(r.derived)) for r in result]
+
+
+def test_density_pairs_only_the_same_year_and_skips_a_zero_area(synthetic):
+    # 50000 / 25.0 = 2000 (2020); the 2019 area has no population of 2019; Yi's area is 0: no ratio
+    assert derived(synthetic, "indicator:resident-population", "indicator:land-area") == [
+        ("a", Decimal(2000), "2020", "2020", "2020", "about", "derived: computed here, stated by no source")]
+
+
+def test_per_resident_combines_a_period_with_its_year_and_says_so(synthetic):
+    # 30000000.0 / 50000 = 600 yuan per resident; the revenue's 2020-06 (a period) and the population's 2020 shown
+    rows = derived(synthetic, "indicator:fiscal-revenue", "indicator:resident-population", "zh")
+    assert rows == [("a", Decimal(600), "2020", "2020-06", "2020", "exact", "派生:由本查询算出,非来源所述")]
+
+
+def test_a_denominator_other_than_residents_or_area_gives_no_ratio(synthetic):
+    assert derived(synthetic, "indicator:fiscal-revenue", "indicator:industrial-output") == []
