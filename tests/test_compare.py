@@ -43,8 +43,8 @@ CROSS = {
     "derived-ratios.en": ("derived-ratios", {}, "en"),
     "derived-ratios.fiscal-revenue-per-resident": ("derived-ratios", {"indicator": "indicator:fiscal-revenue",
                                                                       "per": "indicator:resident-population"}, "en"),
-    # Shared concepts: textiles (Diankou's company 建培纺织, Datang's 中国纺织工业联合会), and the programme
-    # types campaign (Datang: 六大专项整治), plan (重构袜业 重塑大唐), project (袜艺小镇, 袜业智库) and scheme
+    # Shared concepts: textiles (Diankou: the company 建培纺织 and a reified claim in claims.ttl; Datang:
+    # 中国纺织工业联合会), and the programme types campaign (Datang: 六大专项整治), plan (重构袜业 重塑大唐), project (袜艺小镇, 袜业智库) and scheme
     # (诸暨-阿里巴巴 袜业产业带数字化合作) beside Diankou's; pilot is Datang's (and the reference data's) only,
     # fund, reform and service Diankou's only, socks Datang's only (its own concept, not textiles).
     "shared-programme-types-and-industries": ("shared-programme-types-and-industries", {}, "zh"),
