@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.query import Result, ResultRow
+from rdflib.query import Result
 from rdflib.term import Node
 from wcwidth import wcswidth, wcwidth
 
@@ -25,6 +25,7 @@ from .errors import ParameterError, UnknownNameError
 from .export import serialize
 from .labels import curie
 from .namespaces import bind_prefixes
+from .query import select_rows
 
 #: Every ``--format`` of ``towncase query``. SELECT: table, csv, tsv, json, markdown;
 #: ASK: the same (a single true/false); CONSTRUCT/DESCRIBE: turtle or jsonld (table → turtle,
@@ -192,7 +193,7 @@ def result(answer: Result, fmt: str = "table", lang: str = "zh", max_width: int 
     if answer.type == "ASK":
         return ask(bool(answer.askAnswer), fmt)
     names = [str(v) for v in answer.vars or []]
-    rows = [tuple(row) for row in answer if isinstance(row, ResultRow)]
+    rows = [tuple(row) for row in select_rows(answer)]
     if fmt == "json":
         return sparql_json(names, rows)
     if fmt == "csv":
