@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -28,10 +29,20 @@ from towncase.namespaces import BASE, TC
 pytestmark = pytest.mark.slow  # builds release packages (every format, pyLODE docs, HermiT)
 
 STANDARDS = SHARED / "standards" / "dcat-ap-3.0.1" / "html-shacl"
-DCAT_AP = pytest.mark.skipif(not STANDARDS.is_dir(), reason=f"the official DCAT-AP 3.0.1 shapes are not at "
-                                                            f"{STANDARDS} (a checkout beside shared/ has them)")
 DATASET = URIRef(BASE + "dataset")
 SPDX = package.SPDX
+
+
+@pytest.fixture
+def standards() -> Path:
+    """The official shapes, or a skip with the reason; in CI (``TOWNCASE_REQUIRE_STANDARDS``, set by
+    ``.ci/run``, whose clone lies beside shared/) a failure, so CI cannot pass without checking them."""
+    if not STANDARDS.is_dir():
+        reason = f"the official DCAT-AP 3.0.1 shapes are not at {STANDARDS} (a checkout beside shared/ has them)"
+        if os.environ.get("TOWNCASE_REQUIRE_STANDARDS"):
+            pytest.fail(reason + " (TOWNCASE_REQUIRE_STANDARDS is set)", pytrace=False)
+        pytest.skip(reason)
+    return STANDARDS
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +74,11 @@ def shacl(data: Graph, *files: str) -> list[tuple[str, str, str]]:
                    str(report.value(r, SH.resultPath))) for r in report.objects(None, SH.result))
 
 
-@DCAT_AP
-def test_official_dcat_ap_shapes_find_no_violation(catalog):
+def test_official_dcat_ap_shapes_find_no_violation(standards, catalog):
     assert shacl(catalog, "shapes.ttl", "range.ttl") == []
 
 
-@DCAT_AP
-def test_official_recommendations_miss_only_coordinates_no_source_gives(catalog, dataset):
+def test_official_recommendations_miss_only_coordinates_no_source_gives(standards, catalog, dataset):
     """shapes_recommended.ttl asks every dct:Location for dcat:bbox and dcat:centroid. No source of the
     cases gives a town's coordinates, and nothing is invented, so each town covered lacks exactly
     those two (a pinned deviation, listed in the README); every other recommendation is met."""
