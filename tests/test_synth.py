@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, RDFS, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib.compare import isomorphic
 
 from towncase import load, synth, validate
 from towncase.cli import main
@@ -82,3 +83,27 @@ def test_iris_are_unique_per_town(towns):
     minted = [load.minted(load.case(c.name, data)) for c in data.cases]
     assert not minted[0] & minted[1]
     assert all(isinstance(i, URIRef) for i in minted[0])
+
+
+def test_files_written_through_the_placeholder_town_are_the_town_renamed_directly(towns, corpus, tmp_path):
+    """Only case.ttl is renamed and written per town; the other files are written once for a placeholder
+    town whose names are then replaced in the text. Each must hold what renaming the template for the
+    town itself gives, and no placeholder name may survive."""
+    template = corpus.case(synth.TEMPLATE)
+    files = {path.name: load.parsed(path) for path in template.files}
+    minted = set().union(*(load.minted(graph) for graph in files.values())) | {synth.TEMPLATE_TOWN}
+    made = synth.synthesise(2, tmp_path, seed=7)  # the towns of the fixture's seed
+    for town in made:
+        rename = synth._Renamer(town, minted)
+        folder = towns / town.slug
+        for name, graph in files.items():
+            if name != "case.ttl":
+                written = folder / rename.text(name)
+                assert isomorphic(Graph().parse(written), rename.graph(graph)), written
+        for source in (template.path / "sources").glob("*.txt"):
+            written = folder / "sources" / rename.text(source.name)
+            assert written.read_text(encoding="utf-8") == rename.text(source.read_text(encoding="utf-8"))
+        for path in folder.rglob("*"):
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            names = (synth.PLACEHOLDER.slug, synth.PLACEHOLDER.zh[:2], synth.PLACEHOLDER.en.lower())
+            assert not any(n in text or n in path.name or n in text.lower() for n in names), path

@@ -74,21 +74,23 @@ def synthesise(towns: int, out: Path, seed: int = 0, data: load.Corpus | None = 
     files = {path.name: load.parsed(path) for path in template.files}
     minted = set().union(*(load.minted(graph) for graph in files.values())) | {TEMPLATE_TOWN}
     sources = sorted((template.path / "sources").glob("*.txt"))
+    # Every file but case.ttl is the same for every town up to its names: renamed and written once for
+    # a placeholder town, then only its names are replaced in the text (the Turtle writer is the cost).
+    marked = _Renamer(PLACEHOLDER, minted)
+    texts = {marked.text(name): export.serialize(marked.graph(graph), "ttl").decode("utf-8")
+             for name, graph in files.items() if name != "case.ttl"}
+    texts.update({f"sources/{marked.text(s.name)}": marked.text(s.read_text(encoding="utf-8")) for s in sources})
     rng = random.Random(seed)
     made = []
     for number in range(1, towns + 1):
         town = _town(number, rng, counties)
         progress(f"synthetic town {number:,} of {towns:,}: {town.zh} ({town.en}) …")
         folder = Path(out) / town.slug
-        rename = _Renamer(town, minted)
-        for name, graph in sorted(files.items()):
-            renamed = rename.graph(graph)
-            if name == "case.ttl":  # the town is minted with its case
-                renamed += _town_triples(town, rename)
-            export.write_atomic(folder / rename.text(name), export.serialize(renamed, "ttl"))
-        for source in sources:
-            text = source.read_text(encoding="utf-8")
-            export.write_atomic(folder / "sources" / rename.text(source.name), rename.text(text).encode("utf-8"))
+        rename, named = _Renamer(town, minted), _Renamer(town, minted, names=PLACEHOLDER)
+        case = rename.graph(files["case.ttl"]) + _town_triples(town, rename)  # the town is minted with its case
+        export.write_atomic(folder / "case.ttl", export.serialize(case, "ttl"))
+        for name, text in sorted(texts.items()):
+            export.write_atomic(folder / named.text(name), named.text(text).encode("utf-8"))
         made.append(town)
     return made
 
@@ -101,15 +103,26 @@ def _town(number: int, rng: random.Random, counties: list[URIRef]) -> Town:
                 iri=URIRef(f"{load.ENTITY_BASE}place/{slug}-{en.lower()}"), county=rng.choice(counties))
 
 
-class _Renamer:
-    """The template's names and IRIs → a synthetic town's."""
+#: A town whose names are nowhere in the template (Unicode private-use characters, made-up words): the
+#: files written for it become any town's by replacing these names.
+PLACEHOLDER = Town(slug="synthslugmark", zh="\ue000\ue001镇", en="Synthenmark",
+                   iri=URIRef(f"{load.ENTITY_BASE}place/synthslugmark-synthenmark"), county=TEMPLATE_TOWN)
 
-    def __init__(self, town: Town, minted: set[URIRef]) -> None:
+
+class _Renamer:
+    """The names and IRIs of the template (or of ``names``, a town standing in for it) → a synthetic town's."""
+
+    def __init__(self, town: Town, minted: set[URIRef], names: Town | None = None) -> None:
         self.town, self.minted = town, minted
-        zh_full, zh_short = TEMPLATE_NAMES["zh"]
-        en_name, en_slug = TEMPLATE_NAMES["en"]
+        if names is None:
+            zh_full, zh_short = TEMPLATE_NAMES["zh"]
+            en_name, en_slug = TEMPLATE_NAMES["en"]
+            old_slug = TEMPLATE
+        else:
+            zh_full, zh_short, en_name, en_slug = names.zh, names.zh.removesuffix("镇"), names.en, names.en.lower()
+            old_slug = names.slug
         short = town.zh.removesuffix("镇")
-        self.pairs = [(TEMPLATE, town.slug), (zh_full, town.zh), (zh_short, short), (en_name, town.en),
+        self.pairs = [(old_slug, town.slug), (zh_full, town.zh), (zh_short, short), (en_name, town.en),
                       (en_slug, town.en.lower())]
         self.pattern = re.compile("|".join(re.escape(old) for old, _ in self.pairs))
         self.lookup = dict(self.pairs)
