@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 from artefacts import ROOT
 from click.testing import CliRunner
-from rdflib import URIRef
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
 
 from towncase import compare, export, query, render
 from towncase.cli import main
@@ -87,7 +88,16 @@ def test_compare_shows_a_missing_town_as_missing_not_zero(diankou_datang):
     rows = compare.rows(diankou_datang)
     assert ["面积", "大唐街道", "缺失", "", "", "", ""] in rows
     assert ["面积", "店口镇", "176.43平方公里", "176.43", "平方公里", "等于", "2022*"] in rows
-    assert ["财政收入", "大唐街道", "4.08亿元", "408000000.0", "元(人民币)", "等于", "2015-08"] in rows
+    assert ["财政收入", "大唐街道", "4.08亿元", "408000000", "元(人民币)", "等于", "2015-08"] in rows
+
+
+def test_a_reader_sees_values_in_base_units_grouped_and_a_csv_plain(diankou_datang):
+    """4.08亿元 is 408,000,000 yuan: no ``.0`` of a decimal's lexical form, no exponent, digits grouped by
+    thousands in the table and the Markdown, plain in the CSV that a spreadsheet reads."""
+    assert ["财政收入", "大唐街道", "4.08亿元", "408,000,000", "元(人民币)", "等于", "2015-08"] in compare.rows(
+        diankou_datang, grouped=True)
+    assert [compare.number(Literal(v, datatype=XSD.decimal), grouped=True) for v in ("1.68E9", "176.430", "0.5")] == [
+        "1,680,000,000", "176.43", "0.5"]
 
 
 def test_compare_command_prints_the_table_in_english(tmp_path):

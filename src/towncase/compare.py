@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
@@ -116,9 +117,18 @@ def when(v: Value) -> str:
     return f"{v.start}–{v.time}" if v.start else v.time
 
 
-def rows(c: Comparison) -> list[list[str]]:
-    """The comparison as table rows: indicator, town, value as written, value in base units with its
-    unit, comparator, time; a missing town is a row that says so."""
+def number(value: Literal, grouped: bool = False) -> str:
+    """A value in base units as a reader writes it: ``1680000000`` (or ``1,680,000,000`` grouped), not
+    the ``1680000000.0`` of the decimal's lexical form; never in exponent notation."""
+    amount = Decimal(str(value))
+    amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    return format(amount, ",f" if grouped else "f")
+
+
+def rows(c: Comparison, grouped: bool = False) -> list[list[str]]:
+    """The comparison as table rows: indicator, town, value as written, value in base units (digits
+    ``grouped`` by thousands for a reader, plain for a CSV) with its unit, comparator, time; a missing
+    town is a row that says so."""
     out = []
     for indicator in c.indicators:
         for town in c.towns:
@@ -127,7 +137,7 @@ def rows(c: Comparison) -> list[list[str]]:
                 out.append([c.indicator_labels[indicator], c.town_labels[town], MISSING[c.lang], "", "", "", ""])
                 continue
             for v in found:
-                out.append([c.indicator_labels[indicator], c.town_labels[town], v.as_written, str(v.value), v.unit,
+                out.append([c.indicator_labels[indicator], c.town_labels[town], v.as_written, number(v.value, grouped), v.unit,
                             v.comparator_label, when(v) + ("*" if v.assumed else "")])
     return out
 

@@ -505,7 +505,7 @@ def comparison(done, fmt: str = "table", max_width: int = 80) -> str:
     """``towncase compare``'s table: one row per indicator and town (a missing town says so)."""
     from .compare import HEADERS, rows
 
-    headers, body = HEADERS[done.lang], rows(done)
+    headers, body = HEADERS[done.lang], rows(done, grouped=fmt != "csv")
     if fmt == "markdown":
         return markdown(headers, body)
     if fmt == "csv":
