@@ -263,4 +263,6 @@ def test_build_writes_nothing_when_a_link_fails_its_shape(tmp_path, monkeypatch)
     result = CliRunner().invoke(main, ["build", "--out", str(out)])
     assert result.exit_code == 1, result.output
     assert "nowhere" in result.output
+    assert "SHACL: 符合 / conforms" in result.output  # the data conforms; the summary says the links do not
+    assert "链接 / links: 不符合 / do not conform" in result.output
     assert not out.exists() or not any(out.iterdir())

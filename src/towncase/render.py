@@ -422,7 +422,9 @@ def build_summary(done, version: str) -> str:
     lines = [f"towncase {version} — 城镇发展案例知识图谱 / town-case knowledge graph",
              f"三元组 / triples: {done.stats.triples};  SHACL: "
              + (f"符合 / conforms ({warnings} 条建议 / warnings)" if done.validation.conforms
-                else "不符合 / does not conform")]
+                else "不符合 / does not conform")
+             + ("" if done.links is None else
+                "; 链接 / links: " + ("符合 / conform" if done.links.conforms else "不符合 / do not conform"))]
     for case in done.cases:
         lines += ["", case.label_zh, case.label_en,
                   f"  {case.triples} 三元组 triples · {case.entities} 实体 entities · {case.quotes} 原文引语 quotes",
