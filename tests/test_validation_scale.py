@@ -7,6 +7,8 @@ import pytest
 
 from towncase import load, synth, validate
 
+pytestmark = pytest.mark.slow  # three towns validated again and again (each check runs every quality query)
+
 
 @pytest.fixture()
 def towns(tmp_path):
