@@ -507,6 +507,38 @@ def test_basis_violation_reports_a_claim_whose_triple_is_not_asserted(dataset):
     assert rows == {(MINT["claim"]("diankou-2022-hailiang-co-member-of-fund-alliance"), TC.memberOf)}
 
 
+def test_certainty_stated_drops_exactly_the_reported_rows_of_new_resident_services():
+    """The 10万 locals and 8万 new residents rest on “有人曾评价说” (reported); with certainty=basis:stated the
+    reviewed golden is the full one without those two rows and nothing else."""
+    full, stated = _golden_rows("new-resident-services"), _golden_rows("new-resident-services.stated")
+    reported = [row["?item"] for row in full if row["?basisLabel"] == '"转述"@zh-Hans']
+    assert reported == [f"<{T}id/observation/diankou-2022-diankou-locals-population>",
+                        f"<{T}id/observation/diankou-2022-diankou-new-residents-population>"]
+    assert stated == [row for row in full if row["?item"] not in reported]
+
+
+def test_a_claim_on_a_programmes_target_group_gives_its_rows_basis(dataset):
+    """A programme's row in new-resident-services rests on its tc:targetGroup link: stated while no claim
+    describes the link, the claim's basis once one does (and then certainty=basis:stated drops the row)."""
+    programme = MINT["programme"]("diankou-equal-treatment-for-new-residents")
+    group = MINT["population"]("diankou-new-residents")
+    claimed = Graph()
+    claimed.addN((s, p, o, claimed) for s, p, o in dataset.triples((None, None, None)))
+    claim = MINT["claim"]("test-equal-treatment-for-new-residents")
+    inferred = URIRef(PREFIXES["basis"] + "inferred")
+    for p, o in ((RDF.type, TC.Claim), (RDF.subject, programme), (RDF.predicate, TC.targetGroup), (RDF.object, group),
+                 (TC.basis, inferred)):
+        claimed.add((claim, p, o))
+    q = CATALOGUE["new-resident-services"]
+
+    def bases(graph, **params):
+        return {str(row.basisLabel) for row in query.run(graph, q, query.bind(graph, q, params, "en"))
+                if row.item == programme}
+
+    assert bases(dataset) == {"stated"} and bases(claimed) == {"inferred"}
+    assert bases(claimed, certainty="basis:stated") == set() and bases(dataset, certainty="basis:stated") == {"stated"}
+
+
 def test_every_quality_check_has_a_breaking_fixture():
     assert set(BREAKERS) == set(VIOLATIONS)
 
