@@ -82,13 +82,19 @@ def test_chinese_integer(numeral, expected):
     ("2010年12月", TimeReading("2010-12")),
     ("2019年11月18日", TimeReading("2019-11-18")),
     ("2015-10-19", TimeReading("2015-10-19")),
-    # relative to the source's year (2022 here): the wording is kept and the reading flagged
-    ("今年7月", TimeReading("2022-07", as_written="今年7月", relative=True)),
-    ("今年", TimeReading("2022", as_written="今年", relative=True)),
-    ("去年", TimeReading("2021", as_written="去年", relative=True)),
-    # a bound: the bound is the time, the wording says which side
-    ("2011年前", TimeReading("2011", as_written="2011年前")),
-    ("2011年以前", TimeReading("2011", as_written="2011年以前")),
+    # relative to the source's year (2022 here): the wording is kept and the reading is an assumption
+    ("今年7月", TimeReading("2022-07", as_written="今年7月", relative=True, assumed=True)),
+    ("今年", TimeReading("2022", as_written="今年", relative=True, assumed=True)),
+    ("去年", TimeReading("2021", as_written="去年", relative=True, assumed=True)),
+    # only a bound: no time, an inclusive upper bound, the wording kept
+    ("2011年前", TimeReading(None, as_written="2011年前", not_after="2011")),
+    ("2011年以前", TimeReading(None, as_written="2011年以前", not_after="2011")),
+    ("2011年之前", TimeReading(None, as_written="2011年之前", not_after="2011")),
+    ("2011年7月前", TimeReading(None, as_written="2011年7月前", not_after="2011-07")),
+    ("2011年以后", TimeReading(None, as_written="2011年以后", not_before="2011")),
+    ("2011年后", TimeReading(None, as_written="2011年后", not_before="2011")),
+    ("2023年一季度之后", TimeReading(None, as_written="2023年一季度之后", not_before="2023-01")),
+    # a time that is a point: as of 2020, the end of 2020
     ("截至2020年", TimeReading("2020", as_written="截至2020年")),
     ("2020年底", TimeReading("2020", as_written="2020年底")),
     # periods: the end is the time, the start kept
@@ -97,10 +103,10 @@ def test_chinese_integer(numeral, expected):
     ("2015年11月至2016年2月", TimeReading("2016-02", start="2015-11", as_written="2015年11月至2016年2月")),
     ("2023年一季度", TimeReading("2023-03", start="2023-01", as_written="2023年一季度")),
     ("2023年第四季度", TimeReading("2023-12", start="2023-10", as_written="2023年第四季度")),
-    ("今年上半年", TimeReading("2022-06", start="2022-01", as_written="今年上半年", relative=True)),
-    # no time of its own: the source's time, assumed
-    ("截至目前", TimeReading("2022", assumed=True)),
-    ("如今", TimeReading("2022", assumed=True)),
+    ("今年上半年", TimeReading("2022-06", start="2022-01", as_written="今年上半年", relative=True, assumed=True)),
+    # no time of its own (as of writing): the source's time, assumed, the wording kept
+    ("截至目前", TimeReading("2022", assumed=True, as_written="截至目前")),
+    ("如今", TimeReading("2022", assumed=True, as_written="如今")),
     ("2011年以来", TimeReading("2022", assumed=True, as_written="2011年以来")),
     ("2012年起", TimeReading("2022", assumed=True, as_written="2012年起")),
 ])

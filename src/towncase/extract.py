@@ -411,17 +411,34 @@ def _time(text: str, passage: Passage, start: int, setting: Setting) -> tuple[Ti
     except ValueError:
         return None, (f"“{written}”须按{own}读,而{own}未知:请填写时间 | “{written}” is read with {own_en}, "
                       f"which is unknown: {FILL_IN}")
+    if time.not_after:
+        relative = (f";其中的年份按{own}{year}年读,这是假定" if time.relative else "",
+                    f"; its year is read with {own_en}, {year}, an assumption" if time.relative else "")
+        return time, (f"原文“{written}”只给出界限,没有时间:记为不晚于{time.not_after}(tc:notAfter,含界),不记参考时间,"
+                      f"按年份查询时不落在{time.not_after}{relative[0]} | “{written}” gives only a bound, no time: "
+                      f"not after {time.not_after} (tc:notAfter, inclusive) and no reference time, so a query by year "
+                      f"does not place it in {time.not_after}{relative[1]}")
     if time.relative:
-        return time, f"“{written}”按{own}{year}年读 | “{written}” read with {own_en}, {year}"
+        return time, (f"“{written}”按{own}{year}年读:这一读法是假定,以 tc:referenceTimeAssumed 标明 | “{written}” is "
+                      f"read with {own_en}, {year}: the reading is an assumption, flagged with tc:referenceTimeAssumed")
     if time.start:
         return time, (f"“{written}”是一个时期:参考时间取其末,起始时间取其始 | “{written}” is a period: the reference "
                       f"time is its end, tc:startDate its start")
-    if time.assumed and time.as_written:
+    if time.assumed and _as_of_writing(written):
+        return time, (f"“{written}”即成文之时,原文未给日期:参考时间取{own}{year}年,为推定 | “{written}” is the time of "
+                      f"writing and gives no date: the reference time is {own_en}, {year}, assumed")
+    if time.assumed:
         return time, (f"“{written}”是截至来源时间的累计:参考时间取{own} | “{written}” runs up to the source's time: "
                       f"the reference time is {own_en}")
-    if time.as_written and not time.assumed:
-        return time, (f"参考时间取原文“{written}”给出的年份界限 | the reference time is the bound “{written}” gives")
+    if time.as_written:
+        return time, (f"参考时间取原文“{written}”给出的时间 | the reference time is the one “{written}” gives")
     return time, ""
+
+
+def _as_of_writing(written: str) -> bool:
+    """Whether a time expression is the source's own time (截至目前, 如今), not a year of its own."""
+    match = quantities.TIME.fullmatch(written)
+    return bool(match and match.group("now"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,7 +512,7 @@ def sheet(proposal: Proposal, vocab: Vocabulary | None = None) -> bytes:
         time = c.time
         row = {
             "value_as_written": c.value_as_written, "value": _plain(c.value), "unit": curie(c.unit),
-            "comparator": c.comparator, "time": time.value if time else "",
+            "comparator": c.comparator, "time": time_cell(time) if time else "",
             "time_start": (time.start or "") if time else "",
             "time_assumed": ("true" if time.assumed else "false") if time else "",
             "time_as_written": (time.as_written or "") if time else "", "time_note": c.time_note,
@@ -507,6 +524,26 @@ def sheet(proposal: Proposal, vocab: Vocabulary | None = None) -> bytes:
         }
         writer.writerow([_escape(row.get(column, "")) for column in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def time_cell(time: TimeReading) -> str:
+    """The time column of the sheet: the reference time (``2022``, ``2022-07``), or, where the text gives
+    only bounds, an interval with an open end as ISO 8601-2 writes it: ``../2011`` (not after 2011, the
+    tc:notAfter of 2011年前), ``2011/..`` (not before 2011), ``2019/2021`` (both)."""
+    if time.value is not None:
+        return time.value
+    return f"{time.not_before or '..'}/{time.not_after or '..'}"
+
+
+def _read_time_cell(cell: str) -> tuple[str | None, str | None, str | None] | None:
+    """(reference time, not before, not after) of a time cell; ``None`` when it is neither a time nor bounds."""
+    if _time_type(cell) is not None:
+        return cell, None, None
+    low, slash, high = cell.partition("/")
+    bounds = [None if b == ".." else b for b in (low, high)]
+    if not slash or bounds == [None, None] or any(b is not None and _time_type(b) is None for b in bounds):
+        return None
+    return None, bounds[0], bounds[1]
 
 
 def _plain(value: Decimal) -> str:
@@ -736,10 +773,21 @@ def _value_problems(row: ReviewRow, indicator: URIRef | None, context: _Context)
 
 def _time_problems(row: ReviewRow) -> list[str]:
     problems = []
+    read = _read_time_cell(row["time"])
     if not row["time"]:
-        problems.append("no time: write the reference time (2022, 2022-07 or 2022-07-01)")
-    elif _time_type(row["time"]) is None:
-        problems.append(f"time {row['time']!r} is not a year (2022), a month (2022-07) or a date (2022-07-01)")
+        problems.append("no time: write the reference time (2022, 2022-07 or 2022-07-01), or the bounds where "
+                        "the text gives only bounds (../2011 for 2011年前)")
+    elif read is None:
+        problems.append(f"time {row['time']!r} is not a year (2022), a month (2022-07) or a date (2022-07-01), "
+                        "nor bounds (../2011 not after 2011, 2011/.. not before 2011, 2019/2021 both)")
+    elif read[1] and read[2] and read[1] > read[2]:
+        problems.append(f"time {row['time']!r}: the lower bound is after the upper one")
+    elif read[0] is None and row["time_start"]:
+        problems.append(f"time_start {row['time_start']!r} with the bounds {row['time']!r}: a period has a reference "
+                        "time (its end) and a start; bounds have neither")
+    elif read[0] is None and not (row["time_as_written"] or row["time_assumed"] == "true"):
+        problems.append(f"the bounds {row['time']!r} need the wording they come from in time_as_written (2011年前), "
+                        "or time_assumed true and a note where the bound is reasoned")
     if row["time_start"] and _time_type(row["time_start"]) is None:
         problems.append(f"time_start {row['time_start']!r} is not a year, a month or a date")
     if row["time_assumed"] not in ("true", "false"):
@@ -772,7 +820,7 @@ def _observations(rows: list[ReviewRow], context: _Context, case: str) -> tuple[
     graph = bind_prefixes(Graph())
     case_graph = context.case_graph
     existing = {(case_graph.value(o, TC.subject), case_graph.value(o, TC.indicator),
-                 str(case_graph.value(o, TC.valueAsWritten)), str(case_graph.value(o, TC.referenceTime)))
+                 str(case_graph.value(o, TC.valueAsWritten)), _time_cell_of(case_graph, o))
                 for o in case_graph.subjects(RDF.type, TC.Observation)}
     quotes = {(str(case_graph.value(q, TC.text)), case_graph.value(q, TC.quotedFrom)): q
               for q in sorted(case_graph.subjects(RDF.type, TC.Quote), key=str)}
@@ -791,9 +839,9 @@ def _observations(rows: list[ReviewRow], context: _Context, case: str) -> tuple[
         slug = f"{case}-{_local(subject)}-{_local(indicator)}"
         if slug not in times:
             first = URIRef(PREFIXES["observation"] + slug)
-            times[slug] = {str(case_graph.value(first, TC.referenceTime))} if first in taken else set()
+            times[slug] = {_time_cell_of(case_graph, first)} if first in taken else set()
         # case + subject + indicator; a second time gets its time, a second value at one time a number
-        by_time = [] if row["time"] in times[slug] else [(row["time"], row["time"])]
+        by_time = [] if row["time"] in times[slug] else [_time_suffix(row["time"])]
         observation, apart = _mint("observation", slug, by_time, row["value_as_written"], taken)
         times[slug].add(row["time"])
         quote = quotes.get((row["quote"], source))
@@ -805,6 +853,27 @@ def _observations(rows: list[ReviewRow], context: _Context, case: str) -> tuple[
             graph.add((quote, TC.quotedFrom, source))
         _describe(graph, observation, apart, row, subject, indicator, quote, context)
     return graph, already
+
+
+def _time_cell_of(graph: Graph, observation: Node) -> str:
+    """An observation's time as the sheet's time column writes it (:func:`time_cell`)."""
+    value = graph.value(observation, TC.referenceTime)
+    if value is not None:
+        return str(value)
+    low, high = graph.value(observation, TC.notBefore), graph.value(observation, TC.notAfter)
+    return f"{low if low is not None else '..'}/{high if high is not None else '..'}"
+
+
+def _time_suffix(cell: str) -> tuple[str, str]:
+    """(IRI suffix, label gloss) for a time cell: ``2022-07`` as it is; bounds ``../2011`` as
+    ``not-after-2011`` (≤2011, a gloss for both languages), ``2011/..`` as ``not-before-2011`` (≥2011),
+    ``2019/2021`` as ``2019-to-2021`` (2019–2021)."""
+    reference, low, high = _read_time_cell(cell) or (cell, None, None)
+    if reference is not None:
+        return reference, reference
+    if low and high:
+        return f"{low}-to-{high}", f"{low}–{high}"
+    return (f"not-after-{high}", f"≤{high}") if high else (f"not-before-{low}", f"≥{low}")
 
 
 def _mint(kind: str, slug: str, suffixes: list[tuple[str, str]], numbered: str, taken: set) -> tuple[URIRef, str]:
@@ -839,7 +908,10 @@ def _describe(graph: Graph, observation: URIRef, apart: str, row: ReviewRow, sub
     graph.add((observation, TC.unit, unit))
     graph.add((observation, TC.comparator, URIRef(PREFIXES["cmp"] + row["comparator"])))
     graph.add((observation, TC.valueAsWritten, Literal(row["value_as_written"], lang="zh-Hans")))
-    graph.add((observation, TC.referenceTime, Literal(row["time"], datatype=_time_type(row["time"]))))
+    reference, low, high = _read_time_cell(row["time"]) or (None, None, None)
+    for prop, time in ((TC.referenceTime, reference), (TC.notBefore, low), (TC.notAfter, high)):
+        if time is not None:
+            graph.add((observation, prop, Literal(time, datatype=_time_type(time))))
     graph.add((observation, TC.referenceTimeAssumed, Literal(row["time_assumed"] == "true")))
     if row["time_start"]:
         graph.add((observation, TC.startDate, Literal(row["time_start"], datatype=_time_type(row["time_start"]))))

@@ -165,9 +165,13 @@ _HALF = "(?P<half>上|下)半年"
 _YEAR = r"(?:(?P<year>(?:18|19|20)\d{2})年|(?P<relative>今年|去年|前年|本年))"
 _WITHIN = (rf"(?:(?P<from>{_MONTH})月?(?:至|到|-|—|–|~)(?:(?P<to_year>(?:18|19|20)\d{{2}})年)?(?P<to>{_MONTH})月"
            rf"|{_QUARTER}|{_HALF}|(?P<month>{_MONTH})月(?:(?P<day>{_DAY})日)?)")
+#: The ends of a time expression that make it an upper bound, not a time (2011年前: before 2011).
+BEFORE = ("以前", "之前", "前")
+#: The ends that make it a lower bound (2011年以后: after 2011).
+AFTER = ("以后", "之后", "后")
 #: A time expression: 截至2020年, 2011年前, 今年7月, 2015年1月至8月, 2023年一季度, 2015-10-19, 截至目前 …
 TIME = re.compile(
-    rf"(?P<asof>截至|截止到?)?(?:{_YEAR}{_WITHIN}?(?P<bound>以前|之前|以来|前|起|底|末|初)?"
+    rf"(?P<asof>截至|截止到?)?(?:{_YEAR}{_WITHIN}?(?P<bound>{'|'.join(BEFORE + AFTER)}|以来|起|底|末|初)?"
     rf"|(?P<iso>(?:18|19|20)\d{{2}}-(?:1[0-2]|0[1-9])(?:-(?:3[01]|[12]\d|0[1-9]))?)"
     rf"|(?P<now>目前为止|目前|如今|现有|当前|现在|迄今))"
 )
@@ -175,23 +179,29 @@ TIME = re.compile(
 
 @dataclass(frozen=True)
 class TimeReading:
-    """The reference time a time expression gives.
+    """The time a time expression gives: a reference time, or only bounds (data/README.md § Quantities).
 
     Attributes:
-        value: the lexical form, as precise as the text: ``2022`` (xsd:gYear), ``2022-07`` (xsd:gYearMonth)
-            or ``2022-07-01`` (xsd:date); for a period, its end; for a bound (``2011年前``), the bound.
+        value: the reference time's lexical form, as precise as the text: ``2022`` (xsd:gYear), ``2022-07``
+            (xsd:gYearMonth) or ``2022-07-01`` (xsd:date); for a period, its end. ``None`` for a bound.
         start: the start of a period (``2015年1月至8月`` → ``2015-01``), else ``None``.
-        assumed: true where the text gives no time and the source's own time is used.
+        assumed: true where the time is not read from the text but supplied: the source's own time for
+            a figure the text gives no time (截至目前), or the source's year for 今年 and 去年.
         as_written: the wording, kept where the value alone does not say it (a bound, a period, a
-            relative year); ``None`` otherwise.
+            relative year, the source's own time); ``None`` otherwise.
         relative: the year was read from the source's year (今年, 去年, a bare month).
+        not_before, not_after: the inclusive bounds where the text gives only a bound (``2011年前`` → not
+            after ``2011``: the text does not say whether 2011 is excluded, the inclusive bound is certainly
+            true), in the lexical forms of ``value``; then ``value`` is ``None``.
     """
 
-    value: str
+    value: str | None
     start: str | None = None
     assumed: bool = False
     as_written: str | None = None
     relative: bool = False
+    not_before: str | None = None
+    not_after: str | None = None
 
 
 def source_time(year: str) -> TimeReading:
@@ -210,10 +220,10 @@ def reference_time(written: str, year: str | None) -> TimeReading:
     if not match:
         raise ValueError(f"not a time expression: {written!r}")
     parts = match.groupdict()
-    if parts["now"]:
+    if parts["now"]:  # 截至目前, 如今: as of writing, the source's own time
         if year is None:
             raise ValueError(f"{written!r} is the source's own time, and the source's year is not known")
-        return source_time(year)
+        return TimeReading(value=year, assumed=True, as_written=written)
     if parts["iso"]:
         return TimeReading(value=parts["iso"])
     relative = parts["relative"] is not None
@@ -229,8 +239,13 @@ def reference_time(written: str, year: str | None) -> TimeReading:
             raise ValueError(f"{written!r} runs up to the source's time, and the source's year is not known")
         return TimeReading(value=year, assumed=True, as_written=written)
     start, end = _within(base, parts)
+    if parts["bound"] in BEFORE:  # 2011年前: no time, only a bound; the end of what it names is the bound
+        return TimeReading(value=None, as_written=written, relative=relative, assumed=relative, not_after=end)
+    if parts["bound"] in AFTER:  # 2011年以后: the start of what it names
+        return TimeReading(value=None, as_written=written, relative=relative, assumed=relative,
+                           not_before=start or end)
     keep = written if (relative or start or parts["bound"] or parts["asof"]) else None
-    return TimeReading(value=end, start=start, as_written=keep, relative=relative)
+    return TimeReading(value=end, start=start, as_written=keep, relative=relative, assumed=relative)
 
 
 def _within(base: str, parts: dict) -> tuple[str | None, str]:
