@@ -360,8 +360,9 @@ def extract_command(source: Path | None, case: str | None, output: Path | None, 
       value_as_written      the expression as printed (超250亿元)
       value, unit           in base units (25000000000, unit:CCY_CNY)
       comparator            exact, more-than, at-least, about, less-than, at-most
-      time, time_start      reference time (2022, 2022-07, 2022-07-01); start of a period
-      time_assumed          true where the text gives no time (the source's year is used)
+      time, time_start      reference time (2022, 2022-07, 2022-07-01); start of a period; a bound
+                            the text gives instead of a time: ../2011 (2011年前), 2011/.. (以后)
+      time_assumed          true where the text gives no time or a relative one (the source's year)
       time_as_written       the wording of a bound, period or relative date (2011年前, 今年7月)
       time_note             how the time was read ("中文 | English")
       suggested_subject     the town of the case
