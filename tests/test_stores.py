@@ -72,11 +72,7 @@ VIRTUOSO_DEVIATIONS = {
     # single golden cases (query with chosen parameters), after main's further Diankou facts arrived:
     "diankou-2022/indicator-across-towns.land-area": "https://github.com/openlink/virtuoso-opensource/issues/704 "
                                                      "(1 of the 3 land-area observations)",
-    "diankou-2022/policies-by-theme.thriving-industry": "https://github.com/openlink/virtuoso-opensource/issues/704 "
-                                                        "(1 of 5 rows)",
     # after the Datang case arrived (same class of fault; rewrites not yet tried for these):
-    "datang/policies-by-theme.beautiful-town": "https://github.com/openlink/virtuoso-opensource/issues/704 "
-                                               "(none of 8 rows)",
     "datang/indicator-across-towns.share-of-national-output": "https://github.com/openlink/virtuoso-opensource/"
                                                               "issues/704 (1 of 4 rows)",
     "datang/indicator-across-towns.product-output-volume.en": "https://github.com/openlink/virtuoso-opensource/"
