@@ -63,7 +63,8 @@ CASES = store_cases()
 #: from a bound start incompletely (openlink/virtuoso-opensource#704, #831). Rewrites tried for each:
 #: FILTER EXISTS, class subqueries, "itself or (+)" disjunctions, inverse paths, one step then (…)*.
 VIRTUOSO_DEVIATIONS = {
-    "culture-and-heritage": "https://github.com/openlink/virtuoso-opensource/issues/704 (1 of 13 rows missing)",
+    "culture-and-heritage": "https://github.com/openlink/virtuoso-opensource/issues/704 (Diankou 3 of 20 rows, "
+                            "Datang 0 of 2)",
     "town-roads-and-areas": "https://github.com/openlink/virtuoso-opensource/issues/704 (1 row of 22)",
     "domain-range-violation": "https://github.com/openlink/virtuoso-opensource/issues/704 (42 to 222 false hits: "
                               "a type two rdfs:subClassOf steps below the expected class is not found)",
