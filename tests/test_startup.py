@@ -7,10 +7,15 @@ import os
 import subprocess
 import sys
 
-from towncase import query
+import pytest
+
+from towncase import catalogue, query
 
 #: What `towncase query` must not import: the validator, the reasoner, the scaffold, the builder.
 NOT_FOR_A_QUERY = ("pyshacl", "pyshacl_turbo", "owlrl", "towncase.validate", "towncase.build", "towncase.scaffold")
+#: … and, for a stored query on a built Oxigraph store, no rdflib (nor what the exports and links bring).
+NOT_ON_OXIGRAPH = ("rdflib", "pyparsing", "curies", "pydantic", "matplotlib", "towncase.load", "towncase.query",
+                   "towncase.export", "towncase.link", *NOT_FOR_A_QUERY)
 
 PROBE = """
 import json, sys
@@ -34,6 +39,37 @@ def test_a_stored_query_imports_neither_the_validator_nor_the_reasoner():
     assert not [m for m in NOT_FOR_A_QUERY if m in modules]
 
 
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_stored_query_on_the_oxigraph_store_imports_no_rdflib(tmp_path, fmt):
+    args = ("query", "indicator-across-towns", "--param", "indicator=indicator:land-area", "--store", "oxigraph",
+            "--format", fmt)
+    code, _ = loaded(*args, cache=str(tmp_path))  # builds the store (which parses with rdflib's help)
+    assert code == 0
+    code, modules = loaded(*args, cache=str(tmp_path))
+    assert code == 0
+    assert not [m for m in NOT_ON_OXIGRAPH if m in modules]
+    assert "pyoxigraph" in modules  # the probe is not blind: the query ran in Oxigraph
+
+
+def test_the_probe_sees_rdflib_where_a_query_needs_it(tmp_path):
+    """The user's own query is parsed with rdflib (to refuse SERVICE, to bind its variables), and the
+    rdflib store is rdflib."""
+    code, modules = loaded("query", "-e", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--store", "oxigraph",
+                           cache=str(tmp_path))
+    assert code == 0 and "rdflib" in modules
+    code, modules = loaded("query", "place-hierarchy", "--store", "rdflib")
+    assert code == 0 and "rdflib" in modules
+
+
+def test_the_command_line_lists_the_stages_own_choices():
+    """The command line writes out the regimes and export formats (importing their stages would import
+    rdflib at every start); they must stay the stages' own."""
+    from towncase import cli, export, reason
+
+    assert list(cli.REGIMES.choices) == list(reason.REGIMES)
+    assert cli.EXPORT_FORMATS == list(export.FORMATS)
+
+
 def test_the_probe_sees_what_validate_imports(tmp_path):
     """The probe is not blind: validating does import the SHACL engine (with a cache of its own: a
     validation cached by an earlier test would rightly import none)."""
@@ -47,12 +83,12 @@ def test_the_probe_sees_what_validate_imports(tmp_path):
 
 READS = """
 import json
-from towncase import query
+from towncase import catalogue
 read = []
-original = query.read_query
-query.read_query = lambda path, stored=False: read.append(path.name) or original(path, stored)
-query.stored("place-hierarchy")
-query.stored("place-hierarchy")
+original = catalogue.read_query
+catalogue.read_query = lambda path, stored=False: read.append(path.name) or original(path, stored)
+catalogue.stored("place-hierarchy")
+catalogue.stored("place-hierarchy")
 print(json.dumps(read))
 """
 
@@ -60,4 +96,27 @@ print(json.dumps(read))
 def test_one_stored_query_reads_one_file_once():
     done = subprocess.run([sys.executable, "-c", READS], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == ["place-hierarchy.rq"]
-    assert len(query.catalogue()) > 1  # the catalogue is still there for those who list it
+    assert len(query.catalogue()) == len(catalogue.catalogue()) > 1  # the catalogue is still there for those who list it
+
+
+def test_the_query_form_and_language_columns_are_read_from_the_text_as_rdflib_parses_them():
+    """What the Oxigraph path reads from the text without rdflib (the form, the columns bound to
+    LANG(…)) is what rdflib's algebra says, for every stored query and a few of one's own."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    def lang_columns(node) -> set[str]:
+        if isinstance(node, CompValue):
+            own = {str(node.var)} if node.name == "Extend" and getattr(node.expr, "name", None) == "Builtin_LANG" else set()
+            return own.union(*(lang_columns(v) for k, v in node.items() if k != "_vars"))
+        if isinstance(node, (list, tuple)):
+            return set().union(*(lang_columns(v) for v in node))
+        return set()
+
+    own = ["PREFIX select: <https://x.org/> # SELECT\nASK { ?s ?p '(LANG(?o) AS ?x)' }",
+           "select (lang(?o) as ?t) ?s where { ?s ?p ?o BIND(LANG( STR(?o) ) AS $u) }",
+           "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(LANGMATCHES(LANG(?o), 'en')) }"]
+    queries = [*query.catalogue().values(), *(query.from_text(t) for t in own)]
+    assert {"t", "u"} <= set().union(*(q.lang_columns for q in queries))  # not vacuous
+    for q in queries:
+        assert q.form == q.prepared.algebra.name.removesuffix("Query").upper(), q.name
+        assert q.lang_columns == lang_columns(q.prepared.algebra), q.name

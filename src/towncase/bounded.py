@@ -8,6 +8,9 @@ Ctrl-C left to the parent, and sends back the answer or the error. When the time
 kills it and raises :class:`~towncase.errors.LimitError`.
 
 Where ``fork`` does not exist (Windows), the call runs in the process itself, without a time limit.
+
+The limits of a query and of reasoning are declared here, with no engine imported, so that the
+command line can show their defaults at start-up.
 """
 
 from __future__ import annotations
@@ -40,6 +43,25 @@ class Limits:
 
     timeout: float = 60.0
     max_memory: int = 8 * 2**30
+
+
+@dataclass(frozen=True)
+class QueryLimits(Limits):
+    """How long a query may run, how much memory it may add, and how many rows (or triples) of its
+    answer are kept (the rest are cut, and the answer says so)."""
+
+    timeout: float = 60.0
+    max_rows: int = 100_000
+
+
+@dataclass(frozen=True)
+class ReasonLimits:
+    """When a closure is stopped: after ``timeout`` seconds, or when the graph (asserted and inferred)
+    would hold more than ``max_triples`` triples (2,000 resources pairwise ``owl:sameAs`` give four
+    million)."""
+
+    timeout: float = 120.0
+    max_triples: int = 1_000_000
 
 
 def run(func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> Any:

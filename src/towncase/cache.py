@@ -25,7 +25,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .errors import InputError
-from .export import process_alive
 
 CACHE_ENV = "TOWNCASE_CACHE"
 #: Changes whenever what an entry holds changes, so an older towncase's entries are never read.
@@ -125,6 +124,8 @@ def _touch(path: Path) -> None:
 
 def _sweep(folder: Path) -> None:
     """Remove temporary entries whose writer is gone."""
+    from .export import process_alive  # only when an entry is built: export imports rdflib
+
     for tmp in folder.glob(".*.tmp"):
         pid = tmp.name.split(".")[2] if tmp.name.count(".") >= 3 else ""
         if pid.isdigit() and not process_alive(int(pid)):

@@ -17,16 +17,17 @@ from pathlib import Path
 
 import click
 
-from . import export as export_stage
-from . import load, reason, render, store
-from . import query as query_stage
+from . import bounded, render, resources, store
+from . import catalogue as query_stage
 from .errors import EngineError, LimitError, TowncaseError
 
 # Each command imports the stages it uses when it runs (pySHACL, owlrl and the exporters take most of
-# a second to import, and `towncase query` needs none of them): see tests/test_startup.py.
+# a second to import, and `towncase query` on the Oxigraph store needs none of them, rdflib included):
+# see tests/test_startup.py. So the choices below are written out; a test checks they are the stages' own.
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE, EXIT_ENGINE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-REGIMES = click.Choice(list(reason.REGIMES))
+REGIMES = click.Choice(["none", "rdfs", "owlrl"])  # towncase.reason.REGIMES
+EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig", "nq"]  # towncase.export.FORMATS
 #: Loggers of the engines; they log tracebacks of errors towncase already reports cleanly.
 ENGINE_LOGGERS = ("rdflib", "pyshacl", "owlrl", "matplotlib", "matplotlib.font_manager")
 
@@ -95,13 +96,13 @@ class _quiet_engines:
 
 def _reasoning_limits(func):
     """``--timeout`` and ``--max-triples`` for a command that reasons, given to it as ``limits``."""
-    @click.option("--timeout", type=click.FloatRange(min=0.1), default=reason.ReasonLimits.timeout,
+    @click.option("--timeout", type=click.FloatRange(min=0.1), default=bounded.ReasonLimits.timeout,
                   show_default=True, help="Stop reasoning after this many seconds (exit 4).")
-    @click.option("--max-triples", type=click.IntRange(min=1), default=reason.ReasonLimits.max_triples,
+    @click.option("--max-triples", type=click.IntRange(min=1), default=bounded.ReasonLimits.max_triples,
                   show_default=True, help="Stop reasoning when the closure passes this many triples (exit 4).")
     @wraps(func)
     def wrapper(*args, timeout: float, max_triples: int, **kwargs):
-        return func(*args, limits=reason.ReasonLimits(timeout=timeout, max_triples=max_triples), **kwargs)
+        return func(*args, limits=bounded.ReasonLimits(timeout=timeout, max_triples=max_triples), **kwargs)
     return wrapper
 
 
@@ -113,17 +114,17 @@ def _progress(message: str) -> None:
 
 def _data_options(func):
     """``--data DIR`` (repeatable) and ``--no-shipped``: which town cases a command reads. The
-    command receives them as one ``data`` argument, a :class:`towncase.load.Corpus`."""
+    command receives them as one ``data`` argument, a :class:`towncase.resources.Corpus`."""
     @click.option("--data", "data_dirs", multiple=True, metavar="DIR",
                   type=click.Path(path_type=Path, file_okay=False),
                   help=f"A folder of case folders, or one case folder, read beside the shipped cases "
-                       f"(repeatable; also ${load.DATA_ENV}, a path list).")
+                       f"(repeatable; also ${resources.DATA_ENV}, a path list).")
     @click.option("--no-shipped", is_flag=True, default=False,
                   help="Leave out the cases shipped with towncase (the shared reference data stays).")
     @wraps(func)
     def wrapper(*args, data_dirs: tuple[Path, ...], no_shipped: bool, **kwargs):
         try:
-            data = load.corpus(data_dirs, shipped=not no_shipped)
+            data = resources.corpus(data_dirs, shipped=not no_shipped)
         except TowncaseError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(EXIT_USAGE)
@@ -172,7 +173,7 @@ def main(debug: bool) -> None:
 @_store_option
 @_data_options
 @_errors_to_exit
-def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: reason.ReasonLimits,
+def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: bounded.ReasonLimits,
              store_kind: str, jobs: int | None, engine: str) -> None:
     """Check the town cases: everything the project enforces (with FILES: those files' shapes only).
 
@@ -213,7 +214,7 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: re
 @_store_option
 @_data_options
 @_errors_to_exit
-def infer(regime: str, output: Path | None, data, force: bool, limits: reason.ReasonLimits, store_kind: str) -> None:
+def infer(regime: str, output: Path | None, data, force: bool, limits: bounded.ReasonLimits, store_kind: str) -> None:
     """Write what a regime infers from the cases and ontology, as a separate graph.
 
     Only the inferred triples are written, never the asserted ones, and never into data/.
@@ -226,6 +227,9 @@ def infer(regime: str, output: Path | None, data, force: bool, limits: reason.Re
       towncase infer --regime owlrl | head
       towncase infer --regime rdfs --data ~/my-towns -o my-closure.ttl
     """
+    from . import export as export_stage
+    from . import reason
+
     fmt = export_stage.format_for(output) if output else "ttl"
     if output:
         export_stage.check_output(output, data.roots, force=force)
@@ -292,9 +296,9 @@ def queries(name: str | None, lang: str) -> None:
               help="Query the asserted graph, or add what a regime infers.")
 @click.option("--file", "file", type=click.Path(path_type=Path), default=None, help="Run your own .rq file.")
 @click.option("-e", "--expression", "text", default=None, help="Run this SPARQL query text.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=query_stage.QueryLimits.timeout,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=bounded.QueryLimits.timeout,
               show_default=True, help="Stop the query after this many seconds (exit 4).")
-@click.option("--max-rows", type=click.IntRange(min=1), default=query_stage.QueryLimits.max_rows,
+@click.option("--max-rows", type=click.IntRange(min=1), default=bounded.QueryLimits.max_rows,
               show_default=True, help="Keep at most this many rows (or triples); a cut answer exits 4.")
 @_store_option
 @_data_options
@@ -317,9 +321,8 @@ def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str
       towncase query town-profile --data ~/my-towns --param town=place:huzhou-wuxing-zhili
     """
     chosen = query_stage.choose(name, file, text)
-    answer = query_stage.answer(store.open_store(data, store_kind), chosen, query_stage.parse_assignments(params),
-                                lang, inference,
-                                query_stage.QueryLimits(timeout=timeout, max_rows=max_rows))
+    answer = store.answer(store.open_store(data, store_kind), chosen, query_stage.parse_assignments(params), lang,
+                          inference, bounded.QueryLimits(timeout=timeout, max_rows=max_rows))
     click.echo(render.result(answer, fmt, lang, _width()), nl=False)
     if answer.truncated:
         click.echo(f"the answer was cut at {answer.limit:,} rows (--max-rows); narrow the query or raise "
@@ -379,6 +382,7 @@ def extract_command(source: Path | None, case: str | None, output: Path | None, 
       towncase extract --apply review.tsv --case diankou-2022
       towncase extract --apply datang-review.tsv --data ~/my-towns && towncase validate --data ~/my-towns
     """
+    from . import export as export_stage
     from . import extract as extract_stage
 
     if (source is None) == (review is None):
@@ -409,7 +413,7 @@ def _width() -> int:
               show_default=True, help="Folder for the export files.")
 @click.option("--base", default=None, help="Rebase the canonical https://w3id.org/towncase/ IRIs.")
 @click.option("--format", "formats", multiple=True,
-              type=click.Choice(list(export_stage.FORMATS)),
+              type=click.Choice(EXPORT_FORMATS),
               help="Formats to write (repeatable); default ttl, nt, jsonld, trig, nq.")
 @click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
 @_data_options
@@ -427,6 +431,7 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force
       towncase build --data ~/my-towns --out my-export/
     """
     from . import build as build_stage
+    from . import export as export_stage
 
     done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress, data=data,
                              force=force)
@@ -478,8 +483,7 @@ def new_case(slug: str, name_zh: str, name_en: str, code: str | None, parent: st
 
 
 # --- publish: the dataset into a triple store (Graph Store HTTP Protocol) -------------------------
-from . import publish as publish_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
-from .errors import EndpointError  # noqa: E402
+from .errors import EndpointError  # noqa: E402  (a block of its own, so branches adding commands do not collide)
 
 EXIT_STORE = 5  # 3 and 4 are an engine failure and a limit (see exit_code)
 
@@ -497,7 +501,7 @@ EXIT_STORE = 5  # 3 and 4 are an engine failure and a limit (see exit_code)
 @_data_options
 @_errors_to_exit
 def publish(endpoint: str, graph_store: str | None, user: str | None, password_file: Path | None,
-            package_dir: Path | None, data: load.Corpus) -> None:
+            package_dir: Path | None, data: resources.Corpus) -> None:
     """Upload the dataset to a triple store, replacing each of its named graphs, and check it.
 
     One named graph per case, the ontology, the concept schemes and the shared reference data (and
@@ -513,6 +517,10 @@ def publish(endpoint: str, graph_store: str | None, user: str | None, password_f
       towncase publish --endpoint http://localhost:8890/sparql \\
           --graph-store http://localhost:8890/sparql-graph-crud-auth --user dba --password-file dba.txt
     """
+    from . import load
+    from . import package as package_stage
+    from . import publish as publish_stage
+
     password = _password(password_file) if password_file else None
     if password is not None and user is None:
         raise click.UsageError("--password-file needs --user")
@@ -535,7 +543,6 @@ def _password(path: Path) -> str:
 
 
 # --- package: a release folder with its DCAT-AP / VoID description ---------------------------------
-from . import package as package_stage  # noqa: E402  (a block of its own, so branches adding commands do not collide)
 
 
 @main.command("package")
@@ -549,7 +556,7 @@ from . import package as package_stage  # noqa: E402  (a block of its own, so br
 @_data_options
 @_errors_to_exit
 def package_command(out_dir: Path, base: str | None, download_url: str | None, sparql_endpoint: str | None,
-                    data: load.Corpus) -> None:
+                    data: resources.Corpus) -> None:
     """Write a release package: the data in every format, ontology, schemes, shapes, the query
     catalogue (.rq and RDF), HTML documentation, a DCAT-AP 3.0.1 + VoID description and SHA256SUMS.
 
@@ -564,6 +571,8 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
       (cd release && sha256sum -c SHA256SUMS)
     """
     from . import link as link_stage
+    from . import load
+    from . import package as package_stage
     from . import validate as validate_stage
 
     result = validate_stage.check(data)
@@ -601,7 +610,7 @@ def link_group() -> None:
 @click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
 @_data_options
 @_errors_to_exit
-def link_build(output: Path | None, force: bool, data: load.Corpus) -> None:
+def link_build(output: Path | None, force: bool, data: resources.Corpus) -> None:
     """Compile the reviewed SSSOM files into the linkset graph and validate it.
 
     Every links/*.sssom.tsv of the data folders (shipped, --data, $TOWNCASE_DATA) is read strictly
@@ -616,6 +625,7 @@ def link_build(output: Path | None, force: bool, data: load.Corpus) -> None:
       towncase link build
       towncase link build -o links.ttl --data ~/my-towns
     """
+    from . import export as export_stage
     from . import link as link_stage
 
     if output:
@@ -632,7 +642,7 @@ def link_build(output: Path | None, force: bool, data: load.Corpus) -> None:
 @link_group.command("check")
 @_data_options
 @_errors_to_exit
-def link_check(data: load.Corpus) -> None:
+def link_check(data: resources.Corpus) -> None:
     """Report the links whose subject or object vanished from the data (exit 1 if any).
 
     \b
@@ -657,7 +667,7 @@ def link_check(data: load.Corpus) -> None:
 @click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
 @_data_options
 @_errors_to_exit
-def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force: bool, data: load.Corpus) -> None:
+def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force: bool, data: resources.Corpus) -> None:
     """Propose links between two cases, for a person to review.
 
     Candidates: entities each case mints that share an NBS division code or a normalised label (zh or
@@ -671,7 +681,9 @@ def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force
       towncase link suggest diankou-2022 datang
       towncase link suggest diankou-2022 datang -o diankou-datang.sssom.tsv
     """
+    from . import export as export_stage
     from . import link as link_stage
+    from . import load
 
     if output:
         export_stage.check_output(output, data.roots, force=force)
@@ -697,7 +709,7 @@ def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force
 @_data_options
 @_errors_to_exit
 def compare_command(towns: tuple[str, ...], indicators: tuple[str, ...], lang: str, fmt: str, output: Path | None,
-                    force: bool, data: load.Corpus) -> None:
+                    force: bool, data: resources.Corpus) -> None:
     """Put towns side by side: the latest value of each indicator in each town, and a chart.
 
     A value is shown as the text prints it (超…, 约…) with its comparator and year (* where the year is
@@ -712,11 +724,14 @@ def compare_command(towns: tuple[str, ...], indicators: tuple[str, ...], lang: s
           -i indicator:fiscal-revenue -i indicator:land-area --lang en -o chart.svg
     """
     from . import compare as compare_stage
+    from . import export as export_stage
+    from . import load
+    from . import query as query_engine
 
     if output:
         export_stage.check_output(output, data.roots, force=force)
-    done = compare_stage.compare(load.dataset(data), [query_stage.iri(t, "town") for t in towns],
-                                 [query_stage.iri(i, "indicator") for i in indicators] or None, lang)
+    done = compare_stage.compare(load.dataset(data), [query_engine.iri(t, "town") for t in towns],
+                                 [query_engine.iri(i, "indicator") for i in indicators] or None, lang)
     if output:
         export_stage.write_atomic(output, compare_stage.chart(done, output.suffix.lstrip(".").lower()))
     click.echo(render.comparison(done, fmt, _width()), nl=False)

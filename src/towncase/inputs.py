@@ -21,14 +21,19 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.parsers import expat
 
 import pyoxigraph
-from rdflib import BNode, Literal, URIRef
-from rdflib.graph import QuotedGraph
-from rdflib.term import Node, Variable
 
 from .errors import InputError, LimitError, RDFSyntaxError
+
+if TYPE_CHECKING:
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.term import Node
+
+# rdflib is imported by the term checks, which only rdflib's parses use: reading a query file or
+# checking a file's syntax needs none (a stored query's start-up, tests/test_startup.py).
 
 
 @dataclass(frozen=True)
@@ -274,6 +279,10 @@ class TermCheck:
         self.fresh: dict[BNode, BNode] = {}
 
     def __call__(self, triple: tuple[Node, Node, Node]) -> tuple[Node, Node, Node]:
+        from rdflib import BNode, URIRef
+        from rdflib.graph import QuotedGraph
+        from rdflib.term import Variable
+
         s, p, o = triple
         if any(isinstance(term, (QuotedGraph, Variable)) for term in triple):
             raise RDFSyntaxError("an N3 formula { … } or variable: N3, not RDF", file=str(self.path),
@@ -290,12 +299,16 @@ class TermCheck:
         return self._renamed(s), p, self._renamed(o)
 
     def _check(self, term: Node) -> None:
+        from rdflib import Literal, URIRef
+
         if isinstance(term, URIRef):
             _check_iri(term, self.text, self.path)
         elif isinstance(term, Literal):
             _check_literal(term, self.text, self.path)
 
     def _renamed(self, term: Node) -> Node:
+        from rdflib import BNode
+
         if isinstance(term, BNode):
             if term not in self.fresh:
                 self.fresh[term] = BNode()

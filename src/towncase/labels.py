@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import RDFS, Graph, Literal, Node, URIRef
 from rdflib.namespace import SKOS
 
-from .namespaces import PREFIXES
+from .prefixes import curie_of
 
 LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label)
 
@@ -40,9 +40,4 @@ def curie(node: Node | None) -> str:
     """``prefix:local`` for an IRI in a canonical namespace, else the IRI or literal as text."""
     if node is None:
         return ""
-    text = str(node)
-    if isinstance(node, URIRef):
-        for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-            if text.startswith(namespace):
-                return f"{prefix}:{text[len(namespace):]}"
-    return text
+    return curie_of(str(node)) if isinstance(node, URIRef) else str(node)

@@ -1,13 +1,15 @@
-"""The towncase vocabulary as a closed namespace, and the one canonical prefix map."""
+"""The towncase vocabulary as a closed namespace, and the canonical prefixes bound to graphs (the prefix
+map itself is declared in :mod:`towncase.prefixes`, which needs no rdflib)."""
 
 from typing import TypeVar
 
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
+from .prefixes import BASE, GRAPH_BASE, PREFIXES
+
 G = TypeVar("G", bound=Graph)  # a graph or a dataset: bind_prefixes returns what it was given
 
-BASE = "https://w3id.org/towncase/"
 
 
 class TC(DefinedNamespace):
@@ -133,59 +135,8 @@ class TC(DefinedNamespace):
     viaProgramme: URIRef
 
 
-#: The canonical prefix map: Turtle files, stored queries and exports all use these.
-PREFIXES: dict[str, str] = {
-    "tc": BASE + "ontology#",
-    "place": BASE + "id/place/",
-    "organization": BASE + "id/organization/",
-    "person": BASE + "id/person/",
-    "population": BASE + "id/population/",
-    "programme": BASE + "id/programme/",
-    "event": BASE + "id/event/",
-    "work": BASE + "id/work/",
-    "membership": BASE + "id/membership/",
-    "claim": BASE + "id/claim/",
-    "observation": BASE + "id/observation/",
-    "outcome": BASE + "id/outcome/",
-    "quote": BASE + "id/quote/",
-    "source": BASE + "id/source/",
-    "case": BASE + "id/case/",
-    "graph": BASE + "graph/",
-    "indicator": BASE + "concept/indicator/",
-    "industry": BASE + "concept/industry/",
-    "theme": BASE + "concept/theme/",
-    "ptype": BASE + "concept/policy-type/",
-    "level": BASE + "concept/level/",
-    "cmp": BASE + "concept/comparator/",
-    "role": BASE + "concept/role/",
-    "basis": BASE + "concept/basis/",
-    "shape": BASE + "shapes#",
-    "unit": "http://qudt.org/vocab/unit/",
-    "qudt": "http://qudt.org/schema/qudt/",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "sosa": "http://www.w3.org/ns/sosa/",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "time": "http://www.w3.org/2006/time#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "vann": "http://purl.org/vocab/vann/",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    # links (towncase.link): SSSOM mapping metadata, SEMAPV justifications, VoID linksets, Wikidata items
-    "sssom": "https://w3id.org/sssom/",
-    "semapv": "https://w3id.org/semapv/vocab/",
-    "void": "http://rdfs.org/ns/void#",
-    "wd": "http://www.wikidata.org/entity/",
-}
 
-GRAPH = Namespace(BASE + "graph/")
+GRAPH = Namespace(GRAPH_BASE)
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 CONCEPTS_GRAPH = GRAPH["concepts"]
 REFERENCE_GRAPH = GRAPH["reference"]

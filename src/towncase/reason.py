@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
 from . import offline
+from .bounded import ReasonLimits  # declared without rdflib, for the command line
 from .errors import LimitError, UnknownNameError, engine_errors
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
@@ -45,16 +46,6 @@ class Inference:
 #: How owlrl marks a contradiction it finds (e.g. a member of two disjoint classes).
 OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
 _OWLRL_ERROR_TEXT = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
-
-
-@dataclass(frozen=True)
-class ReasonLimits:
-    """When a closure is stopped: after ``timeout`` seconds, or when the graph (asserted and inferred)
-    would hold more than ``max_triples`` triples (2,000 resources pairwise ``owl:sameAs`` give four
-    million)."""
-
-    timeout: float = 120.0
-    max_triples: int = 1_000_000
 
 
 def expand(graph: Graph, regime: str, limits: ReasonLimits | None = None, rdfs_literal_rules: bool = True) -> None:

@@ -13,19 +13,22 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.query import Result
-from rdflib.term import Node
+import pyoxigraph
 from wcwidth import wcswidth, wcwidth
 
 from .errors import ParameterError, UnknownNameError
-from .export import serialize
-from .labels import curie
-from .namespaces import bind_prefixes
-from .query import select_rows
+from .prefixes import curie_of
+from .store import Answer, bcp47
+
+if TYPE_CHECKING:
+    from rdflib.query import Result
+
+# Answers come as rdflib terms or, from a stored query on the Oxigraph store, as pyoxigraph terms
+# (without rdflib: tests/test_startup.py); both are printed through :func:`cell`, byte for byte alike.
 
 #: Every ``--format`` of ``towncase query``. SELECT: table, csv, tsv, json, markdown;
 #: ASK: the same (a single true/false); CONSTRUCT/DESCRIBE: turtle or jsonld (table → turtle,
@@ -162,18 +165,64 @@ def layout(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int
     return records(headers, rows, max_width)
 
 
-def text(term: Node | None) -> str:
-    """A term as people read it: an IRI as its CURIE, a literal as its text, unbound as empty."""
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One term of an answer, whichever engine gave it.
+
+    Attributes:
+        kind: ``iri``, ``bnode`` or ``literal``.
+        value: the IRI, the blank node's label, or the literal's lexical form.
+        language: a literal's language tag (BCP 47 case from Oxigraph, as written from rdflib), or ``None``.
+        datatype: a literal's datatype IRI, ``None`` for a plain or ``xsd:string`` literal.
+    """
+
+    kind: str
+    value: str
+    language: str | None = None
+    datatype: str | None = None
+
+
+def cell(term: Any) -> Cell | None:
+    """A pyoxigraph or rdflib term as a :class:`Cell` (``None`` stays ``None``: unbound)."""
     if term is None:
-        return ""
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return Cell("iri", term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return Cell("bnode", term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return Cell("literal", term.value, language=bcp47(term.language))
+        datatype = term.datatype.value
+        return Cell("literal", term.value, datatype=None if datatype == XSD_STRING else datatype)
+    from rdflib import BNode, Literal, URIRef  # an rdflib term: rdflib is loaded already
+
     if isinstance(term, URIRef):
-        return curie(term)
+        return Cell("iri", str(term))
     if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
+        return Cell("bnode", str(term))
+    if isinstance(term, Literal):
+        datatype = None if term.datatype is None or str(term.datatype) == XSD_STRING else str(term.datatype)
+        return Cell("literal", str(term), language=term.language or None, datatype=None if term.language else datatype)
+    return Cell("literal", str(term))
 
 
-def result(answer: Result, fmt: str = "table", lang: str = "zh", max_width: int = 80) -> str:
+def text(term: Any) -> str:
+    """A term as people read it: an IRI as its CURIE, a literal as its text, unbound as empty."""
+    return _text(cell(term))
+
+
+def _curie(node: Any) -> str:
+    """A report's node (an rdflib term: the reports come from rdflib) as its CURIE."""
+    from .labels import curie
+
+    return curie(node)
+
+
+def result(answer: Result | Answer, fmt: str = "table", lang: str = "zh", max_width: int = 80) -> str:
     """Render a query answer in one of :data:`FORMATS` (the text ends with a newline).
 
     Raises:
@@ -182,28 +231,59 @@ def result(answer: Result, fmt: str = "table", lang: str = "zh", max_width: int 
     """
     if fmt not in FORMATS:
         raise UnknownNameError("format", fmt, list(FORMATS))
-    if answer.type in ("CONSTRUCT", "DESCRIBE"):
+    form = answer.form if isinstance(answer, Answer) else str(answer.type)
+    if form in ("CONSTRUCT", "DESCRIBE"):
         if fmt not in _GRAPH_FORMATS:
-            raise ParameterError(f"a {answer.type} query gives a graph: use --format turtle or jsonld, not {fmt}")
-        assert answer.graph is not None  # a CONSTRUCT or DESCRIBE answer is a graph
-        return serialize(bind_prefixes(answer.graph), _GRAPH_FORMATS[fmt]).decode("utf-8")
+            raise ParameterError(f"a {form} query gives a graph: use --format turtle or jsonld, not {fmt}")
+        from .export import serialize
+        from .namespaces import bind_prefixes
+
+        return serialize(bind_prefixes(_graph(answer)), _GRAPH_FORMATS[fmt]).decode("utf-8")
     if fmt in ("turtle", "jsonld"):
-        raise ParameterError(f"a {answer.type} query gives rows, not a graph: use --format table, csv, tsv, "
+        raise ParameterError(f"a {form} query gives rows, not a graph: use --format table, csv, tsv, "
                              "json or markdown")
-    if answer.type == "ASK":
-        return ask(bool(answer.askAnswer), fmt)
-    names = [str(v) for v in answer.vars or []]
-    rows = [tuple(row) for row in select_rows(answer)]
+    if form == "ASK":
+        return ask(bool(answer.ask if isinstance(answer, Answer) else answer.askAnswer), fmt)
+    if isinstance(answer, Answer):
+        names, rows = answer.names, [tuple(cell(t) for t in row) for row in answer.rows]
+    else:
+        from .query import select_rows
+
+        names = [str(v) for v in answer.vars or []]
+        rows = [tuple(cell(t) for t in row) for row in select_rows(answer)]
     if fmt == "json":
         return sparql_json(names, rows)
     if fmt == "csv":
         return sparql_csv(names, rows)
     if fmt == "tsv":
         return sparql_tsv(names, rows)
-    shown = [[text(t) for t in row] for row in rows]
+    shown = [[_text(c) for c in row] for row in rows]
     if fmt == "markdown":
         return markdown(names, shown)
     return layout(names, shown, max_width) + "\n" + _ROW_WORDS.get(lang, _ROW_WORDS["en"]).format(n=len(rows)) + "\n"
+
+
+def _graph(answer: Result | Answer):
+    """A CONSTRUCT or DESCRIBE answer as an rdflib graph (to serialise it)."""
+    if not isinstance(answer, Answer):
+        assert answer.graph is not None  # a CONSTRUCT or DESCRIBE answer is a graph
+        return answer.graph
+    from rdflib import Graph
+
+    from .store import rdflib_term
+
+    graph = Graph()
+    for triple in answer.rows:
+        graph.add(tuple(rdflib_term(t) for t in triple))
+    return graph
+
+
+def _text(c: Cell | None) -> str:
+    if c is None:
+        return ""
+    if c.kind == "iri":
+        return curie_of(c.value)
+    return f"_:{c.value}" if c.kind == "bnode" else c.value
 
 
 def ask(value: bool, fmt: str = "table") -> str:
@@ -213,34 +293,34 @@ def ask(value: bool, fmt: str = "table") -> str:
     return ("true" if value else "false") + "\n"
 
 
-def sparql_json(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> str:
+def sparql_json(names: Sequence[str], rows: Sequence[Sequence[Cell | None]]) -> str:
     """The SPARQL 1.1 Query Results JSON Format (full IRIs, language tags, datatypes)."""
     bindings = [{name: _json_term(term) for name, term in zip(names, row, strict=True) if term is not None} for row in rows]
     doc = {"head": {"vars": list(names)}, "results": {"bindings": bindings}}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def _json_term(term: Node) -> dict:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    out = {"type": "literal", "value": str(term)}
-    if isinstance(term, Literal) and term.language:
+def _json_term(term: Cell) -> dict:
+    if term.kind == "iri":
+        return {"type": "uri", "value": term.value}
+    if term.kind == "bnode":
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
         out["xml:lang"] = term.language
-    elif isinstance(term, Literal) and term.datatype and term.datatype != XSD.string:
-        out["datatype"] = str(term.datatype)
+    elif term.datatype:
+        out["datatype"] = term.datatype
     return out
 
 
-def sparql_csv(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> str:
+def sparql_csv(names: Sequence[str], rows: Sequence[Sequence[Cell | None]]) -> str:
     """SPARQL 1.1 Query Results CSV (full IRIs, lexical forms) with one extension of ours, so that it is
     not the W3C format unmodified: a column holding language-tagged literals is followed by a
     ``<name>@lang`` column with their tags, which W3C CSV drops (``@`` cannot occur in a variable name,
     so it never clashes; a column with no tagged literal gets none). ``tsv`` and ``json`` are the
     W3C formats as they are."""
     tagged = {i for i, _ in enumerate(names)
-              if any(isinstance(term := row[i], Literal) and term.language for row in rows)}
+              if any((term := row[i]) is not None and term.language for row in rows)}
     header: list[str] = []
     for i, name in enumerate(names):
         header += [name, f"{name}@lang"] if i in tagged else [name]
@@ -250,14 +330,14 @@ def sparql_csv(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> s
     for row in rows:
         cells: list[str] = []
         for i, term in enumerate(row):
-            cells.append("" if term is None else str(term))
+            cells.append("" if term is None else term.value)
             if i in tagged:
-                cells.append(term.language or "" if isinstance(term, Literal) else "")
+                cells.append(term.language or "" if term is not None else "")
         writer.writerow(cells)
     return out.getvalue()
 
 
-def sparql_tsv(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> str:
+def sparql_tsv(names: Sequence[str], rows: Sequence[Sequence[Cell | None]]) -> str:
     """SPARQL 1.1 Query Results TSV: terms in N-Triples syntax (``<IRI>``, ``"text"@zh-Hans``,
     ``"2022"^^<…#gYear>``), unbound as an empty field; lossless, one row per line."""
     lines = ["\t".join(f"?{n}" for n in names)]
@@ -266,25 +346,26 @@ def sparql_tsv(names: Sequence[str], rows: Sequence[Sequence[Node | None]]) -> s
 
 
 #: Datatypes the TSV format may write bare (as Turtle does), with the lexical forms that allow it.
-_SHORT_FORMS = {XSD.integer: re.compile(r"[+-]?[0-9]+"), XSD.boolean: re.compile(r"true|false")}
+_SHORT_FORMS = {"http://www.w3.org/2001/XMLSchema#integer": re.compile(r"[+-]?[0-9]+"),
+                "http://www.w3.org/2001/XMLSchema#boolean": re.compile(r"true|false")}
 
 
-def tsv_term(term: Node | None) -> str:
+def tsv_term(term: Cell | None) -> str:
     """One term in the N-Triples syntax of the TSV results format (escaping tabs and line breaks);
     integers and booleans are written bare, as the format allows."""
     if term is None:
         return ""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    lexical = (str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    if term.kind == "iri":
+        return f"<{term.value}>"
+    if term.kind == "bnode":
+        return f"_:{term.value}"
+    lexical = (term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
                .replace("\r", "\\r").replace("\t", "\\t"))
-    if isinstance(term, Literal) and term.language:
+    if term.language:
         return f'"{lexical}"@{term.language}'
-    if isinstance(term, Literal) and term.datatype in _SHORT_FORMS and _SHORT_FORMS[term.datatype].fullmatch(lexical):
+    if term.datatype in _SHORT_FORMS and _SHORT_FORMS[term.datatype].fullmatch(lexical):
         return lexical
-    if isinstance(term, Literal) and term.datatype and term.datatype != XSD.string:
+    if term.datatype:
         return f'"{lexical}"^^<{term.datatype}>'
     return f'"{lexical}"'
 
@@ -380,13 +461,13 @@ def validation_report(result) -> str:
     shape and message, then the verdict."""
     lines = []
     for f in result.findings:
-        who = curie(f.focus) + (f"  ({f.focus_label})" if f.focus_label else "")
+        who = _curie(f.focus) + (f"  ({f.focus_label})" if f.focus_label else "")
         lines.append(f"{f.severity}: {who}")
         if f.file is not None:
             lines.append(f"  file:  {_shown(f.file)}")
-        lines += [f"  path:  {curie(f.path) or '-'}", f"  check: {curie(f.shape)}"]
+        lines += [f"  path:  {_curie(f.path) or '-'}", f"  check: {_curie(f.shape)}"]
         if f.value is not None:
-            lines.append(f"  value: {curie(f.value)}")
+            lines.append(f"  value: {_curie(f.value)}")
         lines.append(f"  {f.message}")
     violations, warnings = len(result.by_severity("Violation")), len(result.by_severity("Warning"))
     verdict = "符合 / conforms" if result.conforms else "不符合 / does not conform"
@@ -406,7 +487,7 @@ def stats_report(s, lang: str = "zh") -> str:
     triples, graph, cls, entities, indicator, observations, language, labels = _STATS_WORDS[lang]
     return "\n\n".join([
         f"{triples}: {s.triples}",
-        table([graph, triples], [(curie(URIRef(g)), str(n)) for g, n in s.graphs]),
+        table([graph, triples], [(curie_of(str(g)), str(n)) for g, n in s.graphs]),
         table([cls, entities], [(c.name(lang), str(c.count)) for c in s.entities]),
         table([indicator, observations], [(c.name(lang), str(c.count)) for c in s.observations]),
         table([language, labels], [(c.key, str(c.count)) for c in s.labels]),
@@ -482,8 +563,8 @@ def links_vanished(vanished) -> str:
     """The links whose ends vanished, one line each naming the file and row."""
     if not vanished:
         return "every link's ends exist"
-    return "\n".join(f"{_shown(v.file)}:{v.row}: the {v.end} {curie(getattr(v.mapping, v.end))} is gone "
-                     f"({curie(v.mapping.subject)} {curie(v.mapping.predicate)} {curie(v.mapping.object)})"
+    return "\n".join(f"{_shown(v.file)}:{v.row}: the {v.end} {_curie(getattr(v.mapping, v.end))} is gone "
+                     f"({_curie(v.mapping.subject)} {_curie(v.mapping.predicate)} {_curie(v.mapping.object)})"
                      for v in vanished)
 
 
@@ -494,12 +575,12 @@ def links_suggested(found, lang: str = "zh", max_width: int = 80) -> str:
                                                    else f"{len(found.candidates)} candidate link(s)")]
     if found.candidates:
         out.append(table(["subject", "predicate", "object", "confidence", "why"],
-                         [[curie(c.subject), curie(c.predicate), curie(c.object), str(c.confidence), c.why]
+                         [[_curie(c.subject), _curie(c.predicate), _curie(c.object), str(c.confidence), c.why]
                           for c in found.candidates], max_width))
     out.append(("两案例共用同一 IRI(无需链接):" if zh else "Shared under one IRI (no link needed):")
                + f" {len(found.shared)}")
     out.append(table(["iri", "kind", "label", "minted in"],
-                     [[curie(s.iri), curie(s.kind), s.label, curie(s.minted_in)] for s in found.shared], max_width))
+                     [[_curie(s.iri), _curie(s.kind), s.label, _curie(s.minted_in)] for s in found.shared], max_width))
     return "\n".join(out) + "\n"
 
 

@@ -25,15 +25,20 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
-
-from . import bounded, cache, load
+from . import bounded, cache, catalogue, resources
 from .errors import UnknownNameError, engine_errors
-from .namespaces import PREFIXES
+from .prefixes import PREFIXES
+
+if TYPE_CHECKING:
+    from rdflib import Dataset, Graph, URIRef
+    from rdflib.term import Node
+
+    from .load import Corpus
+
+# rdflib is imported where rdflib is used: a stored query on a built Oxigraph store needs none
+# (:func:`answer`, tests/test_startup.py).
 
 STORES = ("auto", "rdflib", "oxigraph")
 #: ``auto`` chooses Oxigraph above this many bytes of RDF input (ontology, schemes, reference, cases).
@@ -42,7 +47,7 @@ AUTO_BYTES = 2 * 2**20
 SIZES_FILE = "towncase-graphs.json"
 
 
-def choose(kind: str, data: load.Corpus) -> str:
+def choose(kind: str, data: Corpus) -> str:
     """The engine ``kind`` (``auto``, ``rdflib`` or ``oxigraph``) means for ``data``.
 
     Raises:
@@ -52,26 +57,28 @@ def choose(kind: str, data: load.Corpus) -> str:
         raise UnknownNameError("store", kind, list(STORES))
     if kind != "auto":
         return kind
-    size = sum(path.stat().st_size for _, files in load.parts(data) for path in files)
+    size = sum(path.stat().st_size for _, files in resources.parts(data) for path in files)
     return "oxigraph" if size > AUTO_BYTES else "rdflib"
 
 
-def open_store(data: load.Corpus | None = None, kind: str = "auto") -> Store:
+def open_store(data: Corpus | None = None, kind: str = "auto") -> Store:
     """The corpus in the store ``kind`` names (see :func:`choose`).
 
     Raises:
         InputError: a file is missing or does not parse, or an entity is minted by two graphs.
         UnknownNameError: not a known store.
     """
-    data = data or load.corpus()
+    data = data or resources.corpus()
     if choose(kind, data) == "rdflib":
+        from . import load
+
         return RdflibStore(load.dataset(data))
     return OxigraphStore.load(data)
 
 
 def of(source: Graph | Store) -> Store:
     """A store for ``source``: itself, or an rdflib graph or dataset behind the seam."""
-    return source if isinstance(source, Store) else RdflibStore(cast(Dataset, source))  # a Graph queries alike
+    return source if isinstance(source, Store) else RdflibStore(cast("Dataset", source))  # a Graph queries alike
 
 
 class Store:
@@ -140,7 +147,7 @@ class OxigraphStore(Store):
     """An Oxigraph store holding one named graph per part (ontology, concepts, reference, each case)."""
 
     store: Any  # pyoxigraph.Store
-    sizes: dict[URIRef, int] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
     path: Path | None = None
     kind: str = "oxigraph"
 
@@ -149,7 +156,7 @@ class OxigraphStore(Store):
         return OxigraphView(self.store)
 
     @classmethod
-    def load(cls, data: load.Corpus) -> OxigraphStore:
+    def load(cls, data: Corpus) -> OxigraphStore:
         """The corpus from the cache, or parsed into a new cache entry (in memory when the cache
         folder cannot be written).
 
@@ -158,8 +165,7 @@ class OxigraphStore(Store):
         """
         import pyoxigraph
 
-        parts = load.parts(data)
-        key = cache.digest(((str(name), files) for name, files in parts), "pyoxigraph", pyoxigraph.__version__)
+        key = cache.digest(resources.parts(data), "pyoxigraph", pyoxigraph.__version__)
         try:
             folder = cache.root(data.roots) / "stores"
             entry = cache.folder_entry(folder, key, lambda tmp: _build(pyoxigraph.Store(str(tmp)), tmp, data))
@@ -167,34 +173,62 @@ class OxigraphStore(Store):
             memory = pyoxigraph.Store()
             return cls(memory, _fill(memory, data))
         sizes = json.loads((entry / SIZES_FILE).read_text(encoding="utf-8"))
-        return cls(pyoxigraph.Store.read_only(str(entry)), {URIRef(k): v for k, v in sizes.items()}, entry)
+        return cls(pyoxigraph.Store.read_only(str(entry)), sizes, entry)
 
     def answer(self, query, bindings, limits):
         from . import algebra
         from . import query as query_stage
 
-        # A stored query keeps its own text, each parameter written in place of its variable (as for a
-        # store reached over the SPARQL Protocol): Oxigraph's optimiser then sees the groups as written
-        # (the text written back from the algebra nests every operator in a group of its own, which
-        # took minutes where this takes a second). The user's own queries follow no such rules: those
-        # are written from the algebra.
-        if not bindings:
-            text = query.text
-        elif query.stored:
-            text = query_stage.written_in(query, bindings)
+        # A stored query keeps its own text, each parameter written in place of its variable (see
+        # :meth:`rows`). The user's own queries follow no such rules: those are written from the algebra.
+        if not bindings or query.stored:
+            got = self.rows(query, bindings, limits)
         else:
-            text = algebra.text(query.prepared, bindings)
-        names = [str(v) for v in query.prepared.algebra.get("PV") or []] if query.form == "SELECT" else []
-        tags = _language_tag_columns(query)
-        kind, names, rows, ask, truncated = bounded.run(
-            _oxigraph_rows, (self.store, text, query.form, names, tags, limits.max_rows), limits,
+            names = [str(v) for v in query.prepared.algebra.get("PV") or []] if query.form == "SELECT" else []
+            got = self._run(query, algebra.text(query.prepared, bindings), names, limits)
+        rows = [tuple(None if t is None else rdflib_term(t) for t in row) for row in got.rows]
+        return query_stage.result(got.form, got.names, rows, got.ask, got.truncated, got.limit)
+
+    def rows(self, query: catalogue.StoredQuery, bindings: Mapping[str, Any], limits: bounded.QueryLimits) -> Answer:
+        """A stored query's answer as pyoxigraph terms, with typed ``bindings`` (rdflib or pyoxigraph
+        terms) written in place of their variables, bounded by ``limits``.
+
+        The query keeps its own text, each parameter written in place of its variable (as for a store
+        reached over the SPARQL Protocol, :func:`towncase.catalogue.written_in`): Oxigraph's optimiser
+        then sees the groups as written (the text written back from rdflib's algebra nests every
+        operator in a group of its own, which took minutes where this takes a second).
+        """
+        return self._run(query, catalogue.written_in(query, bindings) if bindings else query.text, [], limits)
+
+    def _run(self, query: catalogue.StoredQuery, text: str, names: list[str], limits: bounded.QueryLimits) -> Answer:
+        form, names, rows, ask, truncated = bounded.run(
+            _oxigraph_rows, (self.store, text, query.form, names, query.lang_columns, limits.max_rows), limits,
             doing=f"query {query.name}")
-        return query_stage.result(kind, names, rows, ask, truncated, limits.max_rows)
+        return Answer(form, names, rows, ask, truncated, limits.max_rows)
+
+    def bind(self, query: catalogue.StoredQuery, values: Mapping[str, str] | None, lang: str) -> dict[str, Any]:
+        """Typed pyoxigraph terms for a query's parameters (:func:`towncase.catalogue.typed`), each IRI
+        of a parameter with a class or scheme checked against the store."""
+        import pyoxigraph
+
+        typed = catalogue.typed(query, values, lang)
+
+        def quads(s, p, o):
+            return self.store.quads_for_pattern(*(None if t is None else pyoxigraph.NamedNode(t) for t in (s, p, o)))
+
+        catalogue.check_members(query, typed, lambda p, o: {q.subject.value for q in quads(None, p, o)
+                                                           if isinstance(q.subject, pyoxigraph.NamedNode)},
+                                lambda s, p, o: next(iter(quads(s, p, o)), None) is not None)
+        return {name: oxigraph_value(value) for name, value in typed.items()}
 
     def graph_sizes(self) -> dict[URIRef, int]:
-        return dict(self.sizes)
+        from rdflib import URIRef
+
+        return {URIRef(k): v for k, v in self.sizes.items()}
 
     def dataset(self) -> Dataset:
+        from rdflib import Dataset, URIRef
+
         ds = Dataset(default_union=True)
         for quad in self.store:
             ds.graph(URIRef(quad.graph_name.value)).add((rdflib_term(quad.subject), rdflib_term(quad.predicate),
@@ -206,15 +240,14 @@ class OxigraphStore(Store):
             yield rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)
 
 
-def _build(store, folder: Path, data: load.Corpus) -> None:
+def _build(store, folder: Path, data: Corpus) -> None:
     sizes = _fill(store, data)
     store.flush()
-    (folder / SIZES_FILE).write_text(json.dumps({str(k): v for k, v in sizes.items()}, sort_keys=True),
-                                     encoding="utf-8")
+    (folder / SIZES_FILE).write_text(json.dumps(sizes, sort_keys=True), encoding="utf-8")
     del store
 
 
-def _fill(store, data: load.Corpus) -> dict[URIRef, int]:
+def _fill(store, data: Corpus) -> dict[str, int]:
     """Parse every file of the corpus with Oxigraph's strict parser into ``store`` (each part its named
     graph), checking what :func:`towncase.load.parse_file` checks, and which graph mints which entity.
 
@@ -222,6 +255,9 @@ def _fill(store, data: load.Corpus) -> dict[URIRef, int]:
         InputError: a file is missing, not UTF-8 or does not parse, or an entity is minted twice.
     """
     import pyoxigraph
+    from rdflib import RDF, URIRef
+
+    from . import load
 
     minted: dict[Path, set[URIRef]] = {}
 
@@ -241,11 +277,12 @@ def _fill(store, data: load.Corpus) -> dict[URIRef, int]:
         store.bulk_extend(quads())
     load.check_minting(data, minted.__getitem__)
     count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    return {URIRef(row["g"].value): int(row["n"].value) for row in store.query(count)}
+    return {row["g"].value: int(row["n"].value) for row in store.query(count)}
 
 
 def _oxigraph_rows(store, text: str, form: str, names: list[str], tags: frozenset[str], max_rows: int):
-    """(form, columns, rows or triples, ASK answer, cut?) from Oxigraph, as rdflib terms."""
+    """(form, columns, rows or triples, ASK answer, cut?) from Oxigraph, as pyoxigraph terms; the
+    columns bound to ``LANG(…)`` in BCP 47 case."""
     from . import offline
 
     with offline.guard("running a query in Oxigraph"), engine_errors("Oxigraph's SPARQL engine"):
@@ -258,29 +295,73 @@ def _oxigraph_rows(store, text: str, form: str, names: list[str], tags: frozense
             for solution in answer:
                 if len(rows) == max_rows:
                     return "SELECT", names, rows, None, True
-                rows.append(tuple(_cell(solution[name], name in tags) for name in names))
+                rows.append(tuple(_tag_cell(solution[name]) if name in tags else solution[name] for name in names))
             return "SELECT", names, rows, None, False
         for triple in answer:
             if len(rows) == max_rows:
                 return form, [], rows, None, True
-            rows.append((rdflib_term(triple.subject), rdflib_term(triple.predicate), rdflib_term(triple.object)))
+            rows.append((triple.subject, triple.predicate, triple.object))
         return form, [], rows, None, False
 
 
-def _cell(term, tag: bool) -> Node | None:
-    if term is None:
-        return None
-    node = rdflib_term(term)
-    return Literal(bcp47(str(node))) if tag and isinstance(node, Literal) else node
+def _tag_cell(term):
+    import pyoxigraph
+
+    return pyoxigraph.Literal(bcp47(term.value)) if isinstance(term, pyoxigraph.Literal) else term
 
 
-_STRING = str(XSD.string)
+@dataclass
+class Answer:
+    """An answer as Oxigraph gives it, for printing: the form (``SELECT``, ``ASK``, ``CONSTRUCT``,
+    ``DESCRIBE``), the columns, the rows (or triples) of pyoxigraph terms (``None`` where unbound),
+    the ASK answer, and whether it was cut (at ``limit`` rows). :mod:`towncase.render` prints it as it
+    prints rdflib's answers."""
+
+    form: str
+    names: list[str]
+    rows: list[tuple]
+    ask: bool | None = None
+    truncated: bool = False
+    limit: int = 0
+
+
+def answer(source: Store, query: catalogue.StoredQuery, values: Mapping[str, str] | None = None, lang: str = "zh",
+           inference: str = "none", limits: bounded.QueryLimits | None = None):
+    """Answer a query for printing: a stored query on the Oxigraph store, asserted, as an :class:`Answer`
+    without rdflib; anything else as :func:`towncase.query.answer` gives it (an rdflib result).
+
+    Raises:
+        UnknownNameError, ParameterError: see :func:`towncase.catalogue.typed` (and a value not of its
+            parameter's class).
+        LimitError, EngineError: see :func:`towncase.query.run`.
+    """
+    limits = limits or bounded.QueryLimits()
+    if isinstance(source, OxigraphStore) and query.stored and inference == "none":
+        return source.rows(query, source.bind(query, values, lang), limits)
+    from . import query as query_stage
+
+    return query_stage.answer(source, query, values, lang, inference, limits)
+
+
+_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def oxigraph_value(value: catalogue.Value):
+    """A typed parameter value as a pyoxigraph term."""
+    import pyoxigraph
+
+    if value.iri is not None:
+        return pyoxigraph.NamedNode(value.iri)
+    if value.language is not None:
+        return pyoxigraph.Literal(value.text, language=value.language)
+    return pyoxigraph.Literal(value.text, datatype=None if value.datatype is None else pyoxigraph.NamedNode(value.datatype))
 
 
 def rdflib_term(term) -> Node:
     """A pyoxigraph term as the rdflib term rdflib would give (plain literals untyped, language tags
     in BCP 47 case)."""
     import pyoxigraph
+    from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, pyoxigraph.NamedNode):
         return URIRef(term.value)
@@ -295,6 +376,7 @@ def rdflib_term(term) -> Node:
 def oxigraph_term(node: Node):
     """An rdflib term as a pyoxigraph term."""
     import pyoxigraph
+    from rdflib import BNode, Literal, URIRef
 
     if isinstance(node, URIRef):
         return pyoxigraph.NamedNode(str(node))
@@ -318,27 +400,6 @@ def bcp47(tag: str) -> str:
                                        else part.lower() for part in rest])
 
 
-def _language_tag_columns(query) -> frozenset[str]:
-    """Columns bound to ``LANG(…)``: language tags as strings, which Oxigraph gives lower-cased."""
-    found = set()
-
-    def walk(node) -> None:
-        from rdflib.plugins.sparql.parserutils import CompValue
-
-        if isinstance(node, CompValue):
-            if node.name == "Extend" and getattr(node.expr, "name", None) == "Builtin_LANG":
-                found.add(str(node.var))
-            for key, value in node.items():
-                if key != "_vars":
-                    walk(value)
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                walk(item)
-
-    walk(query.prepared.algebra)
-    return frozenset(found)
-
-
 class OxigraphView:
     """The part of rdflib's graph API that look-ups use (labels, a parameter's class or scheme), over
     the union of an Oxigraph store's named graphs."""
@@ -347,6 +408,8 @@ class OxigraphView:
         self.store = store
 
     def _quads(self, s, p, o) -> Iterator:
+        from rdflib import Literal
+
         if isinstance(s, Literal) or isinstance(p, Literal):
             return iter(())  # no triple has a literal subject or predicate
         return self.store.quads_for_pattern(*(None if t is None else oxigraph_term(t) for t in (s, p, o)))
