@@ -67,7 +67,7 @@ def test_the_command_line_lists_the_stages_own_choices():
     from towncase import cli, export, reason
 
     assert list(cli.REGIMES.choices) == list(reason.REGIMES)
-    assert cli.EXPORT_FORMATS == list(export.FORMATS)
+    assert list(export.FORMATS) == cli.EXPORT_FORMATS
 
 
 def test_the_probe_sees_what_validate_imports(tmp_path):

@@ -205,8 +205,8 @@ def cell(term: Any) -> Cell | None:
     if isinstance(term, BNode):
         return Cell("bnode", str(term))
     if isinstance(term, Literal):
-        datatype = None if term.datatype is None or str(term.datatype) == XSD_STRING else str(term.datatype)
-        return Cell("literal", str(term), language=term.language or None, datatype=None if term.language else datatype)
+        typed = None if term.datatype is None or str(term.datatype) == XSD_STRING else str(term.datatype)
+        return Cell("literal", str(term), language=term.language or None, datatype=None if term.language else typed)
     return Cell("literal", str(term))
 
 
@@ -273,8 +273,8 @@ def _graph(answer: Result | Answer):
     from .store import rdflib_term
 
     graph = Graph()
-    for triple in answer.rows:
-        graph.add(tuple(rdflib_term(t) for t in triple))
+    for s, p, o in answer.rows:
+        graph.add((rdflib_term(s), rdflib_term(p), rdflib_term(o)))
     return graph
 
 
