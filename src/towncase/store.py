@@ -132,7 +132,7 @@ class RdflibStore(Store):
         return query_stage.run(self.ds, query, bindings, limits)
 
     def graph_sizes(self) -> dict[URIRef, int]:
-        return {cast(URIRef, g.identifier): len(g) for g in self.ds.graphs() if len(g)}
+        return {cast("URIRef", g.identifier): len(g) for g in self.ds.graphs() if len(g)}
 
     def dataset(self) -> Dataset:
         return self.ds
