@@ -186,9 +186,9 @@ class Cell:
 
 
 def cell(term: Any) -> Cell | None:
-    """A pyoxigraph or rdflib term as a :class:`Cell` (``None`` stays ``None``: unbound)."""
-    if term is None:
-        return None
+    """A pyoxigraph or rdflib term as a :class:`Cell` (``None`` stays ``None``: unbound; a cell stays itself)."""
+    if term is None or isinstance(term, Cell):
+        return term
     if isinstance(term, pyoxigraph.NamedNode):
         return Cell("iri", term.value)
     if isinstance(term, pyoxigraph.BlankNode):
@@ -337,11 +337,12 @@ def sparql_csv(names: Sequence[str], rows: Sequence[Sequence[Cell | None]]) -> s
     return out.getvalue()
 
 
-def sparql_tsv(names: Sequence[str], rows: Sequence[Sequence[Cell | None]]) -> str:
+def sparql_tsv(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """SPARQL 1.1 Query Results TSV: terms in N-Triples syntax (``<IRI>``, ``"text"@zh-Hans``,
-    ``"2022"^^<…#gYear>``), unbound as an empty field; lossless, one row per line."""
+    ``"2022"^^<…#gYear>``), unbound as an empty field; lossless, one row per line. The rows hold
+    cells, or rdflib or pyoxigraph terms (the goldens are written from rdflib's answers)."""
     lines = ["\t".join(f"?{n}" for n in names)]
-    lines += ["\t".join(tsv_term(t) for t in row) for row in rows]
+    lines += ["\t".join(tsv_term(cell(t)) for t in row) for row in rows]
     return "\n".join(lines) + "\n"
 
 
