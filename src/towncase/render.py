@@ -22,7 +22,7 @@ from wcwidth import wcswidth, wcwidth
 
 from .errors import ParameterError, UnknownNameError
 from .prefixes import curie_of
-from .store import Answer, bcp47
+from .store import XSD_STRING, Answer, bcp47
 
 if TYPE_CHECKING:
     from rdflib.query import Result
@@ -163,9 +163,6 @@ def layout(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int
     if sum(natural) + 2 * (len(headers) - 1) <= max_width or not rows:
         return table(headers, rows, max_width)
     return records(headers, rows, max_width)
-
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)

@@ -343,7 +343,7 @@ def answer(source: Store, query: catalogue.StoredQuery, values: Mapping[str, str
     return query_stage.answer(source, query, values, lang, inference, limits)
 
 
-_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def oxigraph_value(value: catalogue.Value):
@@ -370,7 +370,7 @@ def rdflib_term(term) -> Node:
     if term.language:
         return Literal(term.value, lang=bcp47(term.language))
     datatype = term.datatype.value
-    return Literal(term.value) if datatype == _STRING else Literal(term.value, datatype=URIRef(datatype))
+    return Literal(term.value) if datatype == XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
 
 
 def oxigraph_term(node: Node):
