@@ -169,7 +169,7 @@ def check_syntax(text: str, fmt: str, path: Path, limits: Limits = LIMITS) -> li
         _check_xml(text, path, limits)
     parsed = []
     try:
-        for item in pyoxigraph.parse(text.encode("utf-8"), format=STRICT_FORMATS[fmt]):
+        for item in pyoxigraph.parse(text.encode("utf-8"), format=STRICT_FORMATS[fmt], rename_blank_nodes=True):
             parsed.append(item)
             if len(parsed) > limits.max_triples:
                 raise LimitError(f"{path}: more than {limits.max_triples:,} triples in one file",
