@@ -186,6 +186,28 @@ def test_a_comparator_that_does_not_match_the_text_is_a_violation(copy_of):
 
 
 @pytest.mark.slow
+def test_the_quality_queries_run_on_each_case_and_name_its_file(copy_of):
+    folder, data = copy_of("diankou-2022")
+    nobody = folder / "nobody.ttl"
+    nobody.write_text("@prefix tc: <https://w3id.org/towncase/ontology#> .\n"
+                      "<https://w3id.org/towncase/id/person/nobody> a tc:Person ;\n"
+                      '    <http://www.w3.org/2000/01/rdf-schema#label> "无人"@zh-Hans, "Nobody"@en .\n', encoding="utf-8")
+    found = _findings(validate.check(data), "orphan-entity-violation")
+    assert [(f.focus, f.file, f.focus_label) for f in found] == [
+        (URIRef(PREFIXES["person"] + "nobody"), nobody, "无人 / Nobody")]
+
+
+@pytest.mark.slow
+def test_a_reported_literal_keeps_its_language_tag_as_written(copy_of):
+    """The case's SHACL run reads an Oxigraph store, which lower-cases language tags; the report does not."""
+    folder, data = copy_of("diankou-2022")
+    _edit(folder / "case.ttl", '"店口镇 2022', '" 店口镇 2022')
+    values = {f.value for f in validate.check(data).findings if f.file == folder / "case.ttl"}
+    padded = [v for v in values if isinstance(v, Literal) and str(v).startswith(" 店口镇 2022")]
+    assert padded and all(v.language == "zh-Hans" for v in padded), values
+
+
+@pytest.mark.slow
 def test_a_missing_source_copy_is_a_violation(copy_of):
     folder, data = copy_of("diankou-2022")
     for text in (folder / "sources").glob("*.txt"):

@@ -21,6 +21,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -59,14 +60,30 @@ def root(data_roots: Iterable[Path] = ()) -> Path:
 def digest(parts: Iterable[tuple[str, Iterable[Path]]], *salt: str) -> str:
     """A key for what ``parts`` (role → files) hold: their names and contents, towncase's version and
     :data:`FORMAT`, and ``salt`` (e.g. the engine's version)."""
-    whole = hashlib.sha256(f"towncase {version('towncase')} cache {FORMAT} {' '.join(salt)}\n".encode())
+    whole = hashlib.sha256(f"towncase {_version()} cache {FORMAT} {' '.join(salt)}\n".encode())
     for role, files in parts:
         whole.update(f"[{role}]\n".encode())
         for path in files:
-            with open(path, "rb") as handle:
-                content = hashlib.file_digest(handle, "sha256").hexdigest()
-            whole.update(f"{Path(path).name} {content}\n".encode())
+            whole.update(f"{Path(path).name} {_content_digest(path)}\n".encode())
     return whole.hexdigest()[:40]
+
+
+@lru_cache(maxsize=1)
+def _version() -> str:
+    return version("towncase")
+
+
+def _content_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, computed once per process and version of the file (its
+    modification time and size): validation keys every case with the same shared files."""
+    info = os.stat(path)
+    return _digest_of(str(path), info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+@lru_cache(maxsize=65536)
+def _digest_of(path: str, mtime_ns: int, size: int, inode: int) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def folder_entry(folder: Path, key: str, build: Callable[[Path], None]) -> Path:

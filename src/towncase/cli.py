@@ -170,17 +170,17 @@ def main(debug: bool) -> None:
 @click.option("--shacl", "engine", type=click.Choice(["turbo", "pyshacl"]), default="turbo", show_default=True,
               help="The SHACL engine: pyshacl-turbo (the same report, faster) or pySHACL.")
 @_reasoning_limits
-@_store_option
 @_data_options
 @_errors_to_exit
 def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: bounded.ReasonLimits,
-             store_kind: str, jobs: int | None, engine: str) -> None:
+             jobs: int | None, engine: str) -> None:
     """Check the town cases: everything the project enforces (with FILES: those files' shapes only).
 
     Without FILES, every case (shipped, --data, $TOWNCASE_DATA) is checked on its own together with
     the shared reference data and concept schemes: the SHACL shapes, every quote verbatim in its
     source, every value and comparator against the expression the text prints, and the quality
-    queries (towncase queries | grep violation). With FILES, those RDF files are checked against
+    queries (towncase queries | grep violation), which also see one case at a time: a case must
+    stand on its own. With FILES, those RDF files are checked against
     the shapes, with the reference data and concept schemes.
 
     Cases are checked in parallel, and a case whose files (and the shapes, ontology, reference data
@@ -200,7 +200,7 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: bo
 
     result = (validate_stage.validate_files(files, inference=inference, limits=limits, engine=engine) if files
               else validate_stage.check(data, inference=inference, progress=_progress, limits=limits,
-                                        store_kind=store_kind, jobs=jobs, engine=engine))
+                                        jobs=jobs, engine=engine))
     click.echo(result.graph.serialize(format="turtle") if fmt == "turtle" else render.validation_report(result))
     sys.exit(EXIT_OK if result.conforms else EXIT_NONCONFORMING)
 

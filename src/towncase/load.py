@@ -265,14 +265,39 @@ def where(data: Corpus, node: Node) -> Path | None:
     return described
 
 
-def source_text(data: Corpus, source: Node, local_copy: str) -> str:
+class Locator:
+    """:func:`where` from triples already parsed (pyoxigraph's), without parsing any file again.
+
+    Args:
+        files: (file, its triples) in the order :func:`where` reads them.
+    """
+
+    def __init__(self, files: Iterable[tuple[Path, Iterable]]) -> None:
+        self.typed: dict[str, Path] = {}
+        self.described: dict[str, Path] = {}
+        for path, triples in files:
+            for triple in triples:
+                self.described.setdefault(triple.subject.value, path)
+                if triple.predicate.value == _RDF_TYPE:
+                    self.typed.setdefault(triple.subject.value, path)
+
+    def __call__(self, node: Node | None) -> Path | None:
+        if not isinstance(node, (URIRef, rdflib.BNode)):
+            return None
+        return self.typed.get(str(node)) or self.described.get(str(node))
+
+
+_RDF_TYPE = str(RDF.type)
+
+
+def source_text(data: Corpus, source: Node, local_copy: str, typed_in: Path | None = None) -> str:
     """The text of a source document's local copy, found relative to the folder of the file that
-    types the source (its case folder or reference folder).
+    types the source (its case folder or reference folder; found by :func:`where` unless given).
 
     Raises:
         InputError: the source is typed nowhere or its copy is missing or not UTF-8.
     """
-    typed_in = where(data, source)
+    typed_in = typed_in or where(data, source)
     if typed_in is None:
         raise InputError(f"source {curie(source)} is described in no file", hint="type it tc:SourceDocument")
     path = typed_in.parent / local_copy

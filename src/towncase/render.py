@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -448,10 +450,17 @@ def query_help(q, lang: str = "zh", max_width: int = 80) -> str:
 
 def _shown(path) -> str:
     """A path relative to the working folder when it is below it, else as it is."""
+    return _relative(str(path), os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _relative(path: str, cwd: str) -> str:
+    """``path`` relative to ``cwd`` when it is below it (each path resolved once per process: a report
+    over thousands of towns names the same files again and again)."""
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
+        return str(Path(path).resolve().relative_to(cwd))
     except ValueError:
-        return str(path)
+        return path
 
 
 def validation_report(result) -> str:

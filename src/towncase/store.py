@@ -202,7 +202,7 @@ class OxigraphStore(Store):
 
     def _run(self, query: catalogue.StoredQuery, text: str, names: list[str], limits: bounded.QueryLimits) -> Answer:
         form, names, rows, ask, truncated = bounded.run(
-            _oxigraph_rows, (self.store, text, query.form, names, query.lang_columns, limits.max_rows), limits,
+            oxigraph_rows, (self.store, text, query.form, names, query.lang_columns, limits.max_rows), limits,
             doing=f"query {query.name}")
         return Answer(form, names, rows, ask, truncated, limits.max_rows)
 
@@ -280,7 +280,7 @@ def _fill(store, data: Corpus) -> dict[str, int]:
     return {row["g"].value: int(row["n"].value) for row in store.query(count)}
 
 
-def _oxigraph_rows(store, text: str, form: str, names: list[str], tags: frozenset[str], max_rows: int):
+def oxigraph_rows(store, text: str, form: str, names: list[str], tags: frozenset[str], max_rows: int):
     """(form, columns, rows or triples, ASK answer, cut?) from Oxigraph, as pyoxigraph terms; the
     columns bound to ``LANG(…)`` in BCP 47 case."""
     from . import offline
@@ -419,6 +419,10 @@ class OxigraphView:
 
     def subjects(self, predicate: Node, obj: Node) -> Iterator[Node]:
         return _distinct(rdflib_term(q.subject) for q in self._quads(None, predicate, obj))
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        """One object of ``subject`` and ``predicate`` (as rdflib's ``Graph.value``), or ``None``."""
+        return next(self.objects(subject, predicate), None)
 
     def transitive_subjects(self, predicate: Node, obj: Node) -> Iterator[Node]:
         seen, todo = {obj}, [obj]

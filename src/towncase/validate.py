@@ -11,12 +11,13 @@ finding names the file to edit.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import cast
 
@@ -50,12 +51,20 @@ class Finding:
 
 @dataclass(frozen=True)
 class ValidationResult:
-    """The outcome of :func:`validate`: ``conforms`` is false only when a Violation was found."""
+    """The outcome of :func:`validate`: ``conforms`` is false only when a Violation was found.
+
+    ``report`` makes the SHACL report graph (:attr:`graph`) when it is first asked for: over
+    thousands of cases it is large, and only ``validate --format turtle`` reads it."""
 
     conforms: bool
-    graph: Graph
+    report: Callable[[], Graph] = field(repr=False)
     text: str
     findings: tuple[Finding, ...]
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The SHACL validation report (one ``sh:ValidationReport``) as RDF."""
+        return self.report()
 
     def by_severity(self, severity: str) -> list[Finding]:
         """The findings of one severity."""
@@ -111,7 +120,10 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
         raise UnknownNameError("inference regime", inference, list(REGIMES))
     shapes_graph = shapes_graph if shapes_graph is not None else _shapes()
     check_shapes(shapes_graph)
+    if engine not in SHACL_ENGINES:
+        raise UnknownNameError("SHACL engine", engine, list(SHACL_ENGINES))
     if inference != "none":
+        engine = "pyshacl"  # owlrl's closure holds literal subjects (generalised RDF): turbo refuses them
         # What pySHACL would do with ont_graph and inference, but bounded (pySHACL's own run of owlrl
         # has no limit): the ontology mixed into a copy of the data, the closure added to it.
         target = Graph()
@@ -119,17 +131,30 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
         target += ontology if ontology is not None else load.ontology()
         expand(target, inference, limits, rdfs_literal_rules=False)
         data = target
+    conforms, report, text = _shacl(data, shapes_graph, engine)
+    findings = tuple(sorted(_findings(report, data), key=_order))
+    return ValidationResult(conforms=conforms, report=lambda: report, text=text, findings=findings)
+
+
+def _shacl(data, shapes_graph: Graph, engine: str) -> tuple[bool, Graph, str]:
+    """SHACL over ``data`` (an rdflib graph, or for pyshacl-turbo a pyoxigraph store, which it reads
+    without rdflib): (conforms, report, text).
+
+    With the shipped shapes, pyshacl-turbo reuses the shapes it compiled once per process."""
     if engine not in SHACL_ENGINES:
         raise UnknownNameError("SHACL engine", engine, list(SHACL_ENGINES))
-    if engine == "turbo" and inference == "none":  # imported by the commands that validate only
+    if engine == "turbo":  # imported by the commands that validate only
         from pyshacl_turbo import validate as shacl_validate
     else:
         from pyshacl import validate as shacl_validate
 
-    name = "pyshacl-turbo" if shacl_validate.__module__.startswith("pyshacl_turbo") else "pySHACL"
+    name = "pyshacl-turbo" if engine == "turbo" else "pySHACL"
     with offline.guard(f"validating with {name}"), engine_errors(name):
-        conforms, report, text = shacl_validate(data, shacl_graph=shapes_graph, inference="none",
-                                                allow_warnings=True, advanced=True)
+        if engine == "turbo" and shapes_graph is _shapes():
+            conforms, report, text = _compiled_shapes().validate(data, allow_warnings=True)
+        else:
+            conforms, report, text = shacl_validate(data, shacl_graph=shapes_graph, inference="none",
+                                                    allow_warnings=True, advanced=True)
     if not isinstance(report, Graph):  # pySHACL returns (not raises) a failure, e.g. SERVICE in sh:sparql
         raise InputError(f"pySHACL cannot run these shapes: {report}",
                          hint="fix the shapes (a SPARQL constraint must not use SERVICE)")
@@ -138,8 +163,15 @@ def validate(data: Graph, *, inference: str = "none", shapes_graph: Graph | None
         # SHACL §3.6.1: sh:conforms is true only when there is no result at all; pySHACL's
         # allow_warnings says true beside warnings. The exit code still lets warnings pass.
         report.set((node, SH.conforms, Literal(not any(report.objects(node, SH.result)))))
-    findings = tuple(sorted(_findings(report, data), key=_order))
-    return ValidationResult(conforms=bool(conforms), graph=report, text=text, findings=findings)
+    return bool(conforms), report, text
+
+
+@lru_cache(maxsize=1)
+def _compiled_shapes():
+    """The shipped shapes compiled by pyshacl-turbo once per process (the workers inherit them)."""
+    from pyshacl_turbo import compile_shapes
+
+    return compile_shapes(_shapes(), advanced=True)
 
 
 #: Where a shapes graph may hold SPARQL (SHACL-SPARQL constraints, SHACL-AF targets, rules, functions).
@@ -195,36 +227,43 @@ QUOTE_CHECK, VALUE_CHECK = "quote-verbatim", "value-as-written"
 
 def check(data: load.Corpus | None = None, *, inference: str = "none",
           progress: Callable[[str], None] = lambda message: None,
-          limits: ReasonLimits | None = None, store_kind: str = "auto", jobs: int | None = None,
-          engine: str = "turbo") -> ValidationResult:
+          limits: ReasonLimits | None = None, jobs: int | None = None, engine: str = "turbo") -> ValidationResult:
     """Run every check on a corpus: the shapes over the reference data and over each case on its own
     (each with the reference data and the concept schemes), quotes verbatim in their sources, values
-    and comparators against the printed expressions, and the quality (``*-violation``) queries.
+    and comparators against the printed expressions, and the quality (``*-violation``) queries, which
+    likewise see one case with the ontology, the concept schemes and the reference data (a case must
+    stand on its own). No entity may be minted by two cases (:func:`towncase.load.check_minting`).
 
     ``conforms`` is false when any check finds a Violation; ``graph`` is the SHACL report of the
-    reference data and every case merged. Each finding names the file to edit.
+    reference data and every case merged, with the other checks' findings. Each finding names the
+    file to edit.
 
-    The cases are checked in ``jobs`` worker processes (one per CPU by default), and what a case's
-    checks found is kept in the cache (:mod:`towncase.cache`) under the hash of every file they read
-    (the shapes, ontology, schemes, reference data and sources, and the case's files and sources), so
-    only the cases that changed are checked again. The quality queries run over the store
-    ``store_kind`` names (:mod:`towncase.store`).
+    The cases are checked in ``jobs`` worker processes (one per CPU by default), each case parsed once
+    by Oxigraph's strict parser into a store of its own; what a case's checks found is kept in the
+    cache (:mod:`towncase.cache`) under the hash of every file they read (the shapes, queries, ontology,
+    schemes, reference data and sources, and the case's files and sources), so only the cases that
+    changed are checked again.
 
     Raises:
         InputError: two cases mint the same entity, or a file does not parse.
+        UnknownNameError: the inference regime or the engine is not known.
     """
-    from . import query, store  # the quality queries; imported here to keep validation's imports small
-
     data = data or load.corpus()
-    progress("loading the cases …")
-    source = store.open_store(data, store_kind)  # every file parsed, no entity minted twice
+    if inference not in REGIMES:
+        raise UnknownNameError("inference regime", inference, list(REGIMES))
     if engine not in SHACL_ENGINES:
         raise UnknownNameError("SHACL engine", engine, list(SHACL_ENGINES))
-    _shapes()  # parsed and checked once, before the workers start (they inherit it)
-    shared_files = [("shapes", resources.shape_files()), ("ontology", [resources.ontology_file()]),
-                    ("schemes", resources.scheme_files()), ("reference", data.reference_files),
+    progress("loading the shared data …")
+    _shapes()  # parsed and checked once, before the workers start (they inherit them)
+    if engine == "turbo":
+        _compiled_shapes()
+    for path in _shared_files(data):
+        _triples(path)
+    shared_files = [("shapes", resources.shape_files()), ("queries", resources.query_files()),
+                    ("ontology", [resources.ontology_file()]), ("schemes", resources.scheme_files()),
+                    ("reference", data.reference_files),
                     ("reference sources", [p for folder in data.reference for p in _sources(folder)])]
-    salt = (f"validation {inference} {engine}",)
+    salt = (f"validation {inference} {engine}", _PART_FORMAT)
     progress("validating the reference data …")
     reference_part = _cached_part(data, None, shared_files, salt, inference, engine, limits)
     parts: dict[str | None, _Part] = {None: reference_part}
@@ -237,51 +276,45 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
         else:
             parts[case.name] = found
     if todo:
-        progress(f"validating {len(todo):,} of {len(data.cases):,} cases against the SHACL shapes …")
-        shared_keys = {_key(f) for f in reference_part.findings}
+        progress(f"validating {len(todo):,} of {len(data.cases):,} cases …")
+        shared_keys = frozenset(_key(f) for f in reference_part.findings)
         for case, part in _run_parts(data, list(todo), inference, engine, limits, shared_keys, jobs, progress):
-            cache.write_json(_cache_folder(data), todo[case], _part_json(part))
+            with contextlib.suppress(InputError):
+                cache.write_json(_cache_folder(data), todo[case], _part_json(part))
             parts[case.name] = part
+    minted = {Path(path): {URIRef(iri) for iri in iris} for part in parts.values() for path, iris in part.minted.items()}
+    load.check_minting(data, minted.__getitem__)
     findings: dict[tuple, Finding] = {}
-    conforms, results = True, bind_prefixes(Graph())
     for part in parts.values():
-        conforms &= part.conforms
-        results.parse(data=part.report, format="nt")
         for finding in part.findings:
             findings.setdefault(_key(finding), finding)
-    progress("running the quality queries …")
-    extra = []
-    for stored in query.catalogue().values():
-        if stored.name.endswith("-violation"):
-            limits_of_ours = query.QueryLimits(timeout=QUALITY_TIMEOUT)
-            extra += _query_findings(source.view, stored, query.run(source, stored, limits=limits_of_ours))
-    for finding in extra:
-        findings.setdefault(_key(finding), finding)
-    located = [replace(f, file=load.where(data, f.focus)) if f.file is None else f for f in findings.values()]
-    ordered = tuple(sorted(located, key=_order))
-    conforms = conforms and not any(f.severity == "Violation" for f in extra)
-    conforms = conforms and not any(f.severity == "Violation" for p in parts.values() for f in p.findings)
-    return ValidationResult(conforms=conforms, graph=_one_report(results, extra), text="", findings=ordered)
+    ordered = tuple(sorted(findings.values(), key=_order))
+    conforms = all(part.conforms for part in parts.values())
+    reports = [part.report for part in parts.values()]
+    return ValidationResult(conforms=conforms, report=lambda: _one_report(reports, ordered), text="", findings=ordered)
 
-
-#: Seconds a quality query may take: ours, over the user's own data, so more than an ad-hoc query gets
-#: (Oxigraph picks some of their plans at random, and a bad pick takes a minute even at two towns:
-#: BENCHMARKS.md).
-QUALITY_TIMEOUT = 600.0
 
 #: The SHACL engines: pyshacl-turbo (Rust; the same report as pySHACL on the shipped cases and every
 #: shape fixture, several times faster: tests/test_shacl_engines.py) and pySHACL itself.
 SHACL_ENGINES = ("turbo", "pyshacl")
 
+#: The most rows of one quality query kept for one case (the case fails long before).
+QUALITY_ROWS = 100_000
+
+#: The shape of a cached part; a change of :class:`_Part` changes it, so older entries are not read.
+_PART_FORMAT = "part 2: minted, quality queries"
+
 
 @dataclass(frozen=True)
 class _Part:
-    """What the checks found in one part (the reference data, or one case with it): SHACL's verdict,
-    its report as N-Triples, and every finding (shapes, quotes, values), each naming its file."""
+    """What the checks found in one part (the reference data, or one case with it): its verdict, its
+    SHACL report as N-Triples, every finding (shapes, quotes, values, quality queries), each naming its
+    file, and the entities each of its files mints."""
 
     conforms: bool
     report: str
     findings: tuple[Finding, ...]
+    minted: dict[str, list[str]]
 
 
 def _sources(folder: Path) -> list[Path]:
@@ -299,7 +332,8 @@ def _read_part(data: load.Corpus, key: str) -> _Part | None:
         return None
     if found is None:
         return None
-    return _Part(found["conforms"], found["report"], tuple(_finding_from_json(f) for f in found["findings"]))
+    return _Part(found["conforms"], found["report"], tuple(_finding_from_json(f) for f in found["findings"]),
+                 found["minted"])
 
 
 def _cached_part(data, case, shared_files, salt, inference, engine, limits) -> _Part:
@@ -314,54 +348,113 @@ def _cached_part(data, case, shared_files, salt, inference, engine, limits) -> _
 
 def _run_parts(data, cases, inference, engine, limits, shared_keys, jobs, progress):
     """(case, part) for each case, checked in worker processes (forked, so the parsed shapes and
-    reference data are shared), or here when there is one case or no ``fork``."""
+    shared data are inherited), or here when there is one case or no ``fork``."""
     import multiprocessing
 
     jobs = jobs or os.cpu_count() or 1
     if len(cases) == 1 or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for case in cases:
+        for number, case in enumerate(cases, 1):
             yield case, _check_part(data, case, inference, engine, limits, shared_keys)
+            _progress_every(progress, number, len(cases))
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    _shared_graph(data)  # parsed once here; the workers inherit it
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(_check_part, data, case, inference, engine, limits, shared_keys) for case in cases]
-        for number, (case, future) in enumerate(zip(cases, futures, strict=False), 1):
-            if number % 10 == 0 or number == len(cases):
-                progress(f"  {number:,} of {len(cases):,} cases validated …")
+        for number, (case, future) in enumerate(zip(cases, futures, strict=True), 1):
             yield case, future.result()
+            _progress_every(progress, number, len(cases))
 
 
-def _shared_graph(data: load.Corpus) -> Graph:
-    return load.concepts() + load.reference(data)
+def _progress_every(progress: Callable[[str], None], number: int, total: int) -> None:
+    if number % 10 == 0 or number == total:
+        progress(f"  {number:,} of {total:,} cases validated …")
+
+
+def _shared_files(data: load.Corpus, case: load.CaseFolder | None = None) -> list[Path]:
+    """What a part's checks see besides its own files: the concept schemes, and for a case the
+    reference data."""
+    return [*resources.scheme_files(), *(data.reference_files if case is not None else ())]
+
+
+@functools.cache
+def _triples_of(path: Path, stamp: tuple[int, int]) -> tuple:
+    return tuple(load.strict_triples(path))
+
+
+def _triples(path: Path) -> tuple:
+    """One file's triples from Oxigraph's strict parser (pyoxigraph terms), parsed once per process and
+    version of the file (the shared files in the parent, so that the workers inherit them)."""
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return tuple(load.strict_triples(path))  # raises the InputError that names the file
+    return _triples_of(Path(path), (info.st_mtime_ns, info.st_size))
 
 
 def _check_part(data: load.Corpus, case: load.CaseFolder | None, inference: str, engine: str,
                 limits: ReasonLimits | None, shared_keys: frozenset) -> _Part:
-    """The shapes, quotes and values of one part: the reference data (``case`` is ``None``), or one
-    case with the reference data, leaving out what the reference data alone already gave
-    (``shared_keys``)."""
-    graph = _shared_graph(data)
+    """Every check of one part: the reference data (``case`` is ``None``), or one case with the reference
+    data, leaving out what the reference data alone already gave (``shared_keys``).
+
+    The part's files are parsed once, by Oxigraph's strict parser, into an in-memory Oxigraph store:
+    pyshacl-turbo reads that store (pySHACL, and any inference, an rdflib graph of it), the quote and
+    value checks and the labels read it, and the quality queries run in it with the ontology added."""
+    import pyoxigraph
+
+    from . import catalogue
+    from .store import OxigraphView, bcp47, oxigraph_rows, rdflib_term
+
     own = replace(data, cases=() if case is None else (case,))
-    if case is not None:
-        graph += load.case(case.name, data)
-    result = validate(graph, inference=inference, limits=limits, engine=engine)
-    checked = [f for f in result.findings if _key(f) not in shared_keys]
-    subjects = set(graph.subjects()) if case is None else set(load.case(case.name, data).subjects())
-    extra = list(_quote_findings(own, graph, subjects)) + list(_value_findings(graph, subjects))
-    report = bind_prefixes(Graph())
+    own_files = data.reference_files if case is None else case.files
+    own_triples = {path: _triples(path) for path in own_files}
+    checked = [t for path in _shared_files(data, case) for t in _triples(path)]
+    checked += [t for triples in own_triples.values() for t in triples]
+    store = pyoxigraph.Store()
+    store.bulk_extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in checked)
+    view = OxigraphView(store)
+    where = load.Locator([(path, own_triples.get(path) or _triples(path)) for path in own.files])
+    if inference == "none" and engine == "turbo":
+        # Oxigraph keeps an ill-formed literal as written and a well-formed one in canonical form
+        # ("05"^^xsd:integer as "5"), so every check of the lexical space gives the same verdict; it
+        # lower-cases language tags, given back in BCP 47 case here.
+        conforms, report, _ = _shacl(store, _shapes(), engine)
+        for s, p, o in [t for t in report if isinstance(t[2], Literal) and t[2].language]:
+            report.remove((s, p, o))
+            report.add((s, p, Literal(str(o), lang=bcp47(cast(str, cast(Literal, o).language)))))
+    else:
+        graph = Graph()
+        with load.literals_as_written():
+            for t in checked:
+                graph.add((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object)))
+        result = validate(graph, inference=inference, limits=limits, engine=engine)
+        conforms, report = result.conforms, result.graph
+    part_report = bind_prefixes(Graph())
     node = BNode()
-    report.add((node, RDF.type, SH.ValidationReport))
-    for result_node in result.graph.objects(None, SH.result):
-        if _key(_finding(result.graph, result_node, graph)) not in shared_keys:
-            report.add((node, SH.result, result_node))
-            for triple in _described(result.graph, result_node):
-                report.add(triple)
-    located = [replace(f, file=load.where(own, f.focus)) for f in checked + extra]
-    conforms = result.conforms or not any(f.severity == "Violation" for f in checked)
+    part_report.add((node, RDF.type, SH.ValidationReport))
+    checked_findings = []
+    for result_node in report.objects(None, SH.result):
+        finding = _finding(report, result_node, view)
+        if _key(finding) not in shared_keys:
+            checked_findings.append(finding)
+            part_report.add((node, SH.result, result_node))
+            for triple in _described(report, result_node):
+                part_report.add(triple)
+    subjects = {rdflib_term(t.subject) for triples in own_triples.values() for t in triples}
+    extra = list(_quote_findings(own, view, subjects, where)) + list(_value_findings(view, subjects))
+    store.bulk_extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in _triples(resources.ontology_file()))
+    for stored in catalogue.catalogue().values():
+        if stored.name.endswith("-violation"):
+            _, names, rows, _, _ = oxigraph_rows(store, stored.text, stored.form, [], stored.lang_columns, QUALITY_ROWS)
+            extra += [f for f in _query_findings(view, stored, names, rows) if _key(f) not in shared_keys]
+    located = [replace(f, file=where(f.focus)) for f in checked_findings + extra]
+    conforms = conforms or not any(f.severity == "Violation" for f in checked_findings)
+    minted = {str(path): sorted(t.subject.value for t in triples if t.predicate.value == str(RDF.type)
+                                and isinstance(t.subject, pyoxigraph.NamedNode)
+                                and t.subject.value.startswith(load.ENTITY_BASE))
+              for path, triples in own_triples.items()}
     return _Part(conforms=conforms and not any(f.severity == "Violation" for f in extra),
-                 report=report.serialize(format="nt"), findings=tuple(located))
+                 report=part_report.serialize(format="nt"), findings=tuple(located), minted=minted)
 
 
 def _described(graph: Graph, node) -> set[tuple]:
@@ -377,21 +470,25 @@ def _described(graph: Graph, node) -> set[tuple]:
     return found
 
 
-def _one_report(shacl: Graph, extra: list[Finding]) -> Graph:
-    """One sh:ValidationReport holding the results of every SHACL run and of the other checks (their
-    sh:sourceShape is ``shape:check-<name>``). As SHACL §3.6.1 says, sh:conforms is true only when the
-    report holds no result at all, warnings included (the exit code still treats warnings as passing)."""
+def _one_report(reports: list[str], findings: Iterable[Finding]) -> Graph:
+    """One sh:ValidationReport holding the results of every part's SHACL run (``reports``, N-Triples)
+    and the findings of the other checks (their sh:sourceShape is ``shape:check-<name>``). As SHACL §3.6.1
+    says, sh:conforms is true only when the report holds no result at all, warnings included (the exit
+    code still treats warnings as passing)."""
+    shacl = Graph()
+    for text in reports:
+        shacl.parse(data=text, format="nt")
     report = bind_prefixes(Graph())
     node = BNode()
     report.add((node, RDF.type, SH.ValidationReport))
-    reports = set(shacl.subjects(RDF.type, SH.ValidationReport))
-    for old in reports:
+    reports_nodes = set(shacl.subjects(RDF.type, SH.ValidationReport))
+    for old in reports_nodes:
         for result in shacl.objects(old, SH.result):
             report.add((node, SH.result, result))
     for s, p, o in shacl:
-        if s not in reports:
+        if s not in reports_nodes:
             report.add((s, p, o))
-    for finding in extra:
+    for finding in (f for f in findings if isinstance(f.shape, str) and not isinstance(f.shape, Node)):
         result = BNode()
         report.add((node, SH.result, result))
         report.add((result, RDF.type, SH.ValidationResult))
@@ -417,16 +514,18 @@ def _violation(graph: Graph, focus: Node, check: str, message: str, path: Node |
                    constraint=None, message=message, value=value, file=file)
 
 
-def _quote_findings(data: load.Corpus, graph: Graph, among: set | None = None):
+def _quote_findings(data: load.Corpus, graph, among: set | None = None,
+                    where: Callable[[Node], Path | None] | None = None):
     """Every quote's text (of those ``among`` the given nodes, or all) is an exact substring of the local
-    copy of its source."""
+    copy of its source (found next to the file that types the source: ``where``, by default
+    :func:`towncase.load.where`)."""
     for quote in sorted((q for q in graph.subjects(RDF.type, TC.Quote) if among is None or q in among), key=str):
         text, source = graph.value(quote, TC.text), graph.value(quote, TC.quotedFrom)
         local = graph.value(source, TC.localCopy) if source is not None else None
         if text is None or source is None or local is None:
             continue  # the shapes report a quote without text, source or local copy
         try:
-            copy = load.source_text(data, source, str(local))
+            copy = load.source_text(data, source, str(local), where(source) if where else None)
         except InputError as err:
             yield _violation(graph, quote, QUOTE_CHECK, str(err), TC.quotedFrom, source)
             continue
@@ -452,7 +551,7 @@ def _nearest(text: str, copy: str) -> str:
     return copy[start:start + low + 10]
 
 
-def _value_findings(graph: Graph, among: set | None = None):
+def _value_findings(graph, among: set | None = None):
     """An observation's value and comparator (of those ``among`` the given nodes, or all) follow from its
     value as written, which stands in one of its quotes."""
     for obs in sorted((o for o in graph.subjects(RDF.type, TC.Observation) if among is None or o in among), key=str):
@@ -483,16 +582,17 @@ def _value_findings(graph: Graph, among: set | None = None):
                              f"{str(written)!r}, which reads as cmp:{slug}", TC.comparator, comparator)
 
 
-def _query_findings(ds, stored, result) -> list[Finding]:
-    """A quality query's rows: the first column is the focus, the others its details."""
+def _query_findings(view, stored, names: list[str], rows: list[tuple]) -> list[Finding]:
+    """A quality query's rows (pyoxigraph terms): the first column is the focus, the others its details."""
+    from .store import rdflib_term
+
     found = []
-    names = [str(v) for v in result.vars]
-    for row in result:
-        values = [row[i] for i in range(len(names))]
-        focus = values[0]
+    for row in rows:
+        values = [None if v is None else rdflib_term(v) for v in row]
+        focus = cast(Node, values[0])  # the focus column is always bound
         details = ", ".join(f"{n}={curie(v)}" for n, v in zip(names[1:], values[1:], strict=True) if v is not None)
         message = stored.summary("en") + (f" ({details})" if details else "")
-        found.append(Finding(severity="Violation", focus=focus, focus_label=bilingual(ds, focus), path=None,
+        found.append(Finding(severity="Violation", focus=focus, focus_label=bilingual(view, focus), path=None,
                              shape=stored.name, constraint=None, message=message, value=None))
     return found
 
@@ -503,7 +603,7 @@ def _findings(report: Graph, data: Graph):
         yield _finding(report, result, data)
 
 
-def _finding(report: Graph, result: Node, data: Graph) -> Finding:
+def _finding(report: Graph, result: Node, data) -> Finding:
     # SHACL §3.6.2: every result has exactly one sh:focusNode and one sh:sourceShape
     focus = cast(Node, report.value(result, SH.focusNode))
     severity = report.value(result, SH.resultSeverity)
@@ -520,7 +620,7 @@ def _finding(report: Graph, result: Node, data: Graph) -> Finding:
 
 
 def _part_json(part: _Part) -> dict:
-    return {"conforms": part.conforms, "report": part.report,
+    return {"conforms": part.conforms, "report": part.report, "minted": part.minted,
             "findings": [{"severity": f.severity, "focus": _term_json(f.focus), "focus_label": f.focus_label,
                           "path": _term_json(f.path), "constraint": _term_json(f.constraint),
                           "shape": f.shape if isinstance(f.shape, str) and not isinstance(f.shape, Node)
