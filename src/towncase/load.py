@@ -228,7 +228,7 @@ def minted(graph: Graph) -> set[URIRef]:
     return {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(ENTITY_BASE)}
 
 
-def check_minting(data: Corpus, minted_in: Callable[[Path], set[URIRef]] | None = None) -> None:
+def check_minting(data: Corpus, minted_in: Callable[[Path], Iterable[str]] | None = None) -> None:
     """Every entity is typed by one graph only: the reference data or one case.
 
     Args:
@@ -239,15 +239,15 @@ def check_minting(data: Corpus, minted_in: Callable[[Path], set[URIRef]] | None 
         InputError: an IRI typed by two cases, or by a case and the reference data, naming both files.
     """
     minted_in = minted_in or (lambda path: minted(parsed(path)))
-    owner: dict[URIRef, Path] = {}
+    owner: dict[str, Path] = {}
     for files in [data.reference_files] + [case.files for case in data.cases]:
-        mine: dict[URIRef, Path] = {}
+        mine: dict[str, Path] = {}
         for path in files:
             for iri in minted_in(path):
-                mine.setdefault(iri, path)
+                mine.setdefault(str(iri), path)
         for iri, path in sorted(mine.items()):
             if iri in owner:
-                raise InputError(f"{curie(iri)} is typed (minted) here and in {owner[iri]}", file=str(path),
+                raise InputError(f"{curie(URIRef(iri))} is typed (minted) here and in {owner[iri]}", file=str(path),
                                  hint="an entity belongs to one case; shared places and programmes go in the "
                                       "reference data, and a case only adds facts about them (no rdf:type)")
             owner[iri] = path

@@ -7,6 +7,8 @@ rdflib namespaces from them.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 BASE = "https://w3id.org/towncase/"
 #: Where the named graphs live (``graph/ontology``, ``graph/case/<name>`` …).
 GRAPH_BASE = BASE + "graph/"
@@ -67,6 +69,7 @@ PREFIXES: dict[str, str] = {
 _LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
+@lru_cache(maxsize=65536)  # a report over thousands of towns names the same IRIs again and again
 def curie_of(iri: str) -> str:
     """``prefix:local`` for an IRI in a canonical namespace, else the IRI as it is."""
     for prefix, namespace in _LONGEST_FIRST:

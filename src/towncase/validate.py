@@ -282,7 +282,7 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
             with contextlib.suppress(InputError):
                 cache.write_json(_cache_folder(data), todo[case], _part_json(part))
             parts[case.name] = part
-    minted = {Path(path): {URIRef(iri) for iri in iris} for part in parts.values() for path, iris in part.minted.items()}
+    minted = {Path(path): iris for part in parts.values() for path, iris in part.minted.items()}
     load.check_minting(data, minted.__getitem__)
     findings: dict[tuple, Finding] = {}
     for part in parts.values():
@@ -650,8 +650,13 @@ def _term_json(node: Node | None) -> list | None:
 
 
 def _term_from_json(value: list | None) -> Node | None:
-    if value is None:
-        return None
+    return None if value is None else _term_from_tuple(tuple(value))
+
+
+@lru_cache(maxsize=65536)
+def _term_from_tuple(value: tuple) -> Node:
+    """A term of the cache's JSON, made once per process: thousands of towns repeat the same shapes,
+    paths and constraints (and rdflib checks every IRI it makes)."""
     if value[0] == "iri":
         return URIRef(value[1])
     if value[0] == "blank":
