@@ -236,6 +236,21 @@ def test_suggest_proposes_a_same_named_enterprise_and_writes_sssom_that_reads_ba
     assert "阿里巴巴" in got[alibaba].labels["comment"]
 
 
+def test_suggest_reads_only_the_two_cases_and_answers_as_over_the_whole_corpus(tmp_path, dataset):
+    """The command loads the two cases with the shared data only; the library over every case (here the
+    shipped ones and a third, a copy of Diankou under another name) proposes the same links."""
+    from towncase import synth
+
+    synth.synthesise(1, tmp_path / "towns", seed=5)
+    cli = CliRunner().invoke(main, ["link", "suggest", "diankou-2022", "datang", "--data", str(tmp_path / "towns"),
+                                    "-o", str(tmp_path / "pair.sssom.tsv")])
+    assert cli.exit_code == 0, cli.output
+    whole = load.dataset(load.corpus([tmp_path / "towns"], env=False))
+    assert (tmp_path / "pair.sssom.tsv").read_bytes() == link.sssom_tsv(link.suggest(whole, "diankou-2022", "datang"))
+    unknown = CliRunner().invoke(main, ["link", "suggest", "diankou-2022", "datnag"])
+    assert unknown.exit_code == 2 and "datang" in unknown.output
+
+
 # --- towncase build: the links as their own named graph ------------------------------------------
 
 @pytest.mark.slow

@@ -681,13 +681,18 @@ def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force
       towncase link suggest diankou-2022 datang
       towncase link suggest diankou-2022 datang -o diankou-datang.sssom.tsv
     """
+    from dataclasses import replace
+
     from . import export as export_stage
     from . import link as link_stage
     from . import load
 
     if output:
         export_stage.check_output(output, data.roots, force=force)
-    found = link_stage.suggest(load.dataset(data), case_a, case_b)
+    # Only the two cases (with the ontology, schemes and reference data): a case stands on its own, and
+    # reading every other town made suggesting linear in the corpus (47 s at 100 towns).
+    pair = replace(data, cases=tuple(data.case(name) for name in dict.fromkeys((case_a, case_b))))
+    found = link_stage.suggest(load.dataset(pair), case_a, case_b)
     if output:
         export_stage.write_atomic(output, link_stage.sssom_tsv(found))
     click.echo(render.links_suggested(found, lang, _width()))
