@@ -82,6 +82,16 @@ def owlrl(shipped_data, ontology) -> reason.Inference:
 
 
 @pytest.fixture(scope="session")
+def synthetic_towns(tmp_path_factory) -> Path:
+    """Two synthetic towns (``towncase synth --towns 2 --seed 7``), written once; do not change."""
+    from towncase import synth
+
+    out = tmp_path_factory.mktemp("towns")
+    synth.synthesise(2, out, seed=7)
+    return out
+
+
+@pytest.fixture(scope="session")
 def case_datasets(corpus):
     """``{case: dataset}``: each shipped case alone with the ontology, concepts and reference data —
     what a per-case golden is computed over, so adding a case changes no other case's goldens."""

@@ -15,11 +15,14 @@ from towncase.namespaces import TC
 
 
 @pytest.fixture(scope="module")
-def towns(tmp_path_factory):
-    out = tmp_path_factory.mktemp("towns")
-    result = CliRunner().invoke(main, ["synth", "--towns", "2", "-o", str(out), "--seed", "7"])
+def towns(synthetic_towns):
+    return synthetic_towns
+
+
+def test_synth_writes_the_towns_it_says(tmp_path):
+    result = CliRunner().invoke(main, ["synth", "--towns", "2", "-o", str(tmp_path), "--seed", "7"])
     assert result.exit_code == 0, result.output
-    return out
+    assert "2 synthetic towns" in result.output and len(load.corpus([tmp_path], shipped=False, env=False).cases) == 2
 
 
 def files(folder) -> dict[str, bytes]:

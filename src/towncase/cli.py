@@ -234,10 +234,10 @@ def infer(regime: str, output: Path | None, data, force: bool, limits: bounded.R
     if output:
         export_stage.check_output(output, data.roots, force=force)
     inference = reason.run_store(store.open_store(data, store_kind), regime, limits=limits)
-    out = export_stage.serialize(inference.graph, fmt)
+    out = export_stage.serialize_inferred(inference, fmt)
     if output:
         export_stage.write_atomic(output, out)
-        click.echo(f"{len(inference.graph)} inferred triples → {output}", err=True)
+        click.echo(f"{len(inference)} inferred triples → {output}", err=True)
     else:
         click.echo(out.decode("utf-8"), nl=False)
     for problem in inference.inconsistencies:

