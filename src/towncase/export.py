@@ -100,8 +100,8 @@ def serialize_inferred(inference, fmt: str, prefixes: dict[str, str] | None = No
         return serialize(inference.graph, fmt, prefixes)
     import pyoxigraph
 
-    triples = inference.oxigraph_triples()
-    if any(isinstance(t, pyoxigraph.BlankNode) for triple in triples for t in (triple.subject, triple.object)):
+    triples, texts = inference.oxigraph_triples()
+    if any("_:" in text for text in texts):  # a blank node (or, rarely, "_:" in a literal: that is written alike)
         return serialize(inference.graph, fmt, prefixes)
     with engine_errors("Oxigraph's serializer"):
         return cast(bytes, pyoxigraph.serialize(triples, format=getattr(pyoxigraph.RdfFormat, OXIGRAPH_FORMATS[fmt]),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
@@ -64,8 +64,9 @@ class Inference:
     def __len__(self) -> int:
         return len(self.found)
 
-    def oxigraph_triples(self) -> list:
-        """The inferred triples as pyoxigraph triples, in one canonical order (by their N-Triples text)."""
+    def oxigraph_triples(self) -> tuple[list, list[str]]:
+        """The inferred triples as pyoxigraph triples in one canonical order, and their N-Triples text
+        (the order)."""
         import pyoxigraph
 
         if isinstance(self.found, Graph):
@@ -74,7 +75,9 @@ class Inference:
             triples = [pyoxigraph.Triple(*(oxigraph_term(t) for t in triple)) for triple in self.found]
         else:
             triples = [pyoxigraph.Triple(s, p, o) for s, p, o in self.found]
-        return sorted(triples, key=str)
+        texts = [str(triple) for triple in triples]
+        order = sorted(range(len(triples)), key=texts.__getitem__)
+        return [triples[i] for i in order], [texts[i] for i in order]
 
 
 #: How owlrl marks a contradiction it finds (e.g. a member of two disjoint classes).
@@ -219,8 +222,7 @@ def run_store(source, regime: str, limits: ReasonLimits | None = None) -> Infere
         LimitError: the closure reached a limit.
     """
     if regime == "rdfs" and source.kind == "oxigraph":
-        asserted = set(source.oxigraph_triples())
-        return Inference(_linear_rdfs(asserted, len(asserted), oxigraph_terms(), limits), [])
+        return Inference(_oxigraph_rdfs(source, limits or ReasonLimits()), [])
     if regime == "rdfs":
         data = _Triples(source.triples())
         return run(data, regime, limits=limits)
@@ -228,6 +230,32 @@ def run_store(source, regime: str, limits: ReasonLimits | None = None) -> Infere
     for triple in source.triples():
         graph.add(triple)
     return run(graph, regime, limits=limits)
+
+
+def _oxigraph_rdfs(source, limits: ReasonLimits) -> set[tuple]:
+    """:func:`rdfs_closure` of an Oxigraph store (:class:`towncase.store.OxigraphStore`) in pyoxigraph terms,
+    reading only the triples the closure needs: a third of the data (labels, notes, descriptions) has
+    predicates that entail nothing and that nothing entails, and reading a triple from the store is most
+    of its cost. Their predicates still count (rdf1, rdfs6). If the closed schema ends up giving such a
+    predicate consequences (data that extends the schema), the closure is computed again from every
+    triple. The size limit counts the store's triples (a triple in two named graphs twice).
+
+    Raises:
+        LimitError: the time or size limit was reached.
+    """
+    terms, clock = oxigraph_terms(), _Clock(limits.timeout)
+    used = set(source.predicates())
+    schema = [t for p in terms.schema for t in source.oxigraph_triples(p)]
+    schema += [t for c in terms.meta for t in source.oxigraph_triples(terms.type, c)]
+    read = _Schema(used, schema, terms).needed(terms)
+    found, closed = _closure(set(clock.watch(itertools.chain.from_iterable(
+        source.oxigraph_triples(p) for p in read & used))), terms, clock, used)
+    if not closed.needed(terms) <= read:
+        found = _closure(set(clock.watch(source.oxigraph_triples())), terms, clock, used)[0]
+    if len(found) + sum(source.graph_sizes().values()) > limits.max_triples:
+        raise LimitError(f"rdfs reasoning stopped: the closure passed {limits.max_triples:,} triples",
+                         "triples", hint="reason over less data, or raise the limit (--max-triples N)")
+    return found
 
 
 class _Triples(list):
@@ -365,7 +393,8 @@ def oxigraph_terms() -> Terms:
     return Terms.of(pyoxigraph.NamedNode, pyoxigraph.Literal)
 
 
-def rdfs_closure(triples: Iterable[tuple], terms: Terms = RDFLIB_TERMS, timeout: float | None = None) -> set[tuple]:
+def rdfs_closure(triples: Iterable[tuple], terms: Terms = RDFLIB_TERMS, timeout: float | None = None,
+                 used: Iterable = ()) -> set[tuple]:
     """What the RDFS entailment rules (rdf1, rdfs2, 3, 5–11, 12, 13) add to ``triples``, without the
     trivial triples (:func:`_trivial`): what ``run(…, "rdfs")`` returns, in time linear in the data.
 
@@ -381,36 +410,49 @@ def rdfs_closure(triples: Iterable[tuple], terms: Terms = RDFLIB_TERMS, timeout:
         triples: the asserted triples, as rdflib terms or as the terms of ``terms``.
         terms: the RDFS vocabulary in the same library's terms as ``triples``.
         timeout: seconds after which the closure stops (no limit when ``None``).
+        used: predicates of asserted triples left out of ``triples`` (see :func:`_oxigraph_rdfs`).
 
     Raises:
         LimitError: the time limit was reached.
     """
-    clock = _Clock(timeout)
-    asserted = set(triples)
+    return _closure(set(triples), terms, _Clock(timeout), set(used))[0]
+
+
+def _closure(asserted: set[tuple], terms: Terms, clock: _Clock, used: set) -> tuple[set[tuple], _Schema]:
+    """:func:`rdfs_closure`, and the closed schema it ended with."""
     every = set(asserted)  # the asserted triples and all found so far
-    new: Iterable[tuple] = asserted  # what the last round added to ``every`` (in the first, everything)
+    new = asserted  # what the last round added to ``every`` (in the first, everything)
+    new_schema_level: set[tuple] = set()  # of those, what the schema alone gave (rdf1, rdfs5, 6, 8, 10, 11)
     schema: list[tuple] = []
-    used: set = set()
     before: _Schema | None = None
     while True:
         added = [t for t in new if t[1] in terms.schema or (t[1] == terms.type and t[2] in terms.meta)]
         if before is not None and not added:
             break  # the schema is closed: the triples the last round added are not expanded again
         schema += added
-        used |= {p for _, p, _ in new}
+        used = used | {p for _, p, _ in new}
         closed = _Schema(used, schema, terms)
-        # A triple expanded in an earlier round gives the same again unless the schema changed what its
-        # predicate (or, for rdf:type and its sub-properties, its object class) entails: only those and
-        # the new triples are expanded (semi-naive evaluation; the result is that of expanding all).
-        predicates, classes = closed.changed_since(before, terms) if before is not None else (set(), set())
-        if predicates or classes:
-            new = itertools.chain(new, (t for t in every if t[1] in predicates
-                                        or (t[2] in classes and closed.plan(t[1], terms)[3])))
-        found = _expand(new, closed, terms, clock)
-        new = found - every
+        todo: Iterable[tuple] = new
+        if before is not None:
+            # Semi-naive evaluation, the result that of expanding every triple again. A triple expanded in an
+            # earlier round gives the same again unless the schema changed what its predicate (or, for
+            # rdf:type and its sub-properties, its object class) entails: those are expanded again. A triple
+            # an instance triple gave (rdfs2, 3, 7, 9) gives nothing that instance triple does not (the
+            # hierarchies are closed), unless rdf:type itself has a super-property, domain or range: only
+            # what the schema alone gave is new to expand.
+            if not any(closed.plan(terms.type, terms)[:3]):
+                todo = new_schema_level
+            predicates, classes = closed.changed_since(before, terms)
+            if predicates or classes:
+                todo = itertools.chain(todo, (t for t in every if t[1] in predicates
+                                              or (t[2] in classes and closed.plan(t[1], terms)[3])))
+        found = _expand(todo, closed, terms, clock)
+        new_schema_level = _schema_level(closed, terms) - every
+        new = (found - every) | new_schema_level
         every |= new
         before = closed
-    return {t for t in every - asserted if not terms.trivial(t)}
+    assert before is not None  # the first round always runs
+    return {t for t in every - asserted if not terms.trivial(t)}, before
 
 
 class _Schema:
@@ -472,6 +514,16 @@ class _Schema:
                                      frozenset(object_classes), terms.type in ups)
         return plan
 
+    def needed(self, terms: Terms) -> set:
+        """The predicates whose triples a closure must read: those of triples that entail something
+        (:meth:`plan`), that something entails (their super-properties, ``rdf:type``) or that are schema."""
+        needed = {terms.type, *terms.schema}
+        for p in self.used:
+            supers, subject_classes, object_classes, types = self.plan(p, terms)
+            if supers or subject_classes or object_classes or types:
+                needed |= {p, *supers}
+        return needed
+
     def changed_since(self, before: _Schema, terms: Terms) -> tuple[set, set]:
         """The predicates whose :meth:`plan` differs from ``before``'s (among those it planned), and the
         classes whose super-classes differ."""
@@ -496,7 +548,7 @@ def _transitive(edges: dict) -> dict:
 
 
 class _Clock:
-    """The time limit of a closure, looked at every :attr:`EVERY` instance triples."""
+    """The time limit of a closure, looked at every :attr:`EVERY` instance triples expanded."""
 
     EVERY = 65536
 
@@ -504,22 +556,30 @@ class _Clock:
         self.timeout = timeout
         self.deadline = None if timeout is None else time.monotonic() + timeout
 
-    def check(self, done: int) -> None:
-        """Raise :class:`LimitError` when the time is up (looking only every :attr:`EVERY` triples done)."""
-        if self.deadline is not None and not done % self.EVERY and time.monotonic() > self.deadline:
+    def watch(self, items: Iterable) -> Iterator:
+        """``items``, looking at the clock every :attr:`EVERY` of them."""
+        for done, item in enumerate(items):
+            if not done % self.EVERY:
+                self.check()
+            yield item
+
+    def check(self) -> None:
+        """Raise :class:`LimitError` when the time is up."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
             raise LimitError(f"rdfs reasoning stopped after {self.timeout:g} s, the time limit", "timeout",
                              hint="reason over less data, or allow more time (--timeout SECONDS)")
 
 
 def _expand(triples: Iterable[tuple], schema: _Schema, terms: Terms, clock: _Clock) -> set[tuple]:
-    """What the closed ``schema`` gives from ``triples`` (rdf1, rdfs2, 3, 7, 9) and alone (rdfs5, 6, 8,
-    10, 11)."""
+    """What the closed ``schema`` gives from ``triples`` (rdfs2, 3, 7, 9)."""
     found: set[tuple] = set()
     add = found.add
     rdf_type = terms.type
     plans: dict = {}  # predicate → schema.plan(predicate), looked up once per predicate
+    up_classes = schema.up_classes
     for done, (s, p, o) in enumerate(triples):
-        clock.check(done)
+        if not done % clock.EVERY:
+            clock.check()
         plan = plans.get(p)
         if plan is None:
             plan = plans[p] = schema.plan(p, terms)
@@ -531,8 +591,15 @@ def _expand(triples: Iterable[tuple], schema: _Schema, terms: Terms, clock: _Clo
         for c in object_classes:
             add((o, rdf_type, c))  # rdfs3 (and rdfs9)
         if types:
-            for c in schema.up_classes(o):
+            for c in up_classes(o):
                 add((s, rdf_type, c))  # rdfs9
+    return found
+
+
+def _schema_level(schema: _Schema, terms: Terms) -> set[tuple]:
+    """What the closed ``schema`` gives alone (rdf1 for the predicates used, rdfs5, 6, 8, 10, 11)."""
+    found: set[tuple] = set()
+    rdf_type = terms.type
     for p in schema.used:
         found.update((q, rdf_type, terms.property) for q in schema.up_properties(p))  # rdf1
     for p, ups in schema.super_properties.items():
@@ -541,6 +608,6 @@ def _expand(triples: Iterable[tuple], schema: _Schema, terms: Terms, clock: _Clo
     for c, ups in schema.super_classes.items():
         found.update((c, terms.sub_class_of, d) for d in ups)  # rdfs11
     for c in schema.classes:
-        add((c, terms.sub_class_of, c))  # rdfs10
-        add((c, terms.sub_class_of, terms.resource))  # rdfs8
+        found.add((c, terms.sub_class_of, c))  # rdfs10
+        found.add((c, terms.sub_class_of, terms.resource))  # rdfs8
     return found

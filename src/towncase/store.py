@@ -239,10 +239,20 @@ class OxigraphStore(Store):
         for quad in self.store:
             yield rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)
 
-    def oxigraph_triples(self) -> Iterator[tuple]:
-        """Every triple of every named graph as pyoxigraph terms (no rdflib term made), as :meth:`triples`."""
-        for quad in self.store:
+    def oxigraph_triples(self, predicate: Any = None, obj: Any = None) -> Iterator[tuple]:
+        """The triples of every named graph as pyoxigraph terms (no rdflib term made), as :meth:`triples`
+        gives them; only those with ``predicate`` and ``obj`` (pyoxigraph terms) where given."""
+        for quad in self.store.quads_for_pattern(None, predicate, obj):
             yield quad.subject, quad.predicate, quad.object
+
+    def predicates(self) -> Iterator:
+        """Each predicate of the store once, as a pyoxigraph term."""
+        with engine_errors("Oxigraph's SPARQL engine"):
+            return (row[0] for row in self.store.query(_PREDICATES))
+
+
+#: Each predicate once, over every named graph.
+_PREDICATES = "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 def _build(store, folder: Path, data: Corpus) -> None:
