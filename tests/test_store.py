@@ -22,7 +22,7 @@ from rdflib.namespace import XSD
 from test_queries import CATALOGUE, GOLDEN_CASES, order_keys
 
 from towncase import algebra, cache, load, query, store
-from towncase.errors import ParameterError
+from towncase.errors import InputError, ParameterError
 
 #: The golden cases (every query, its parameters and languages), each asked once over all shipped cases.
 CASES = sorted({(name, tuple(sorted(params.items())), lang) for _, name, params, lang, _ in GOLDEN_CASES})
@@ -179,6 +179,17 @@ def test_two_files_blank_node_labels_are_two_nodes_in_both_stores(tmp_path, monk
     counts = {kind: int(next(iter(query.run(store.open_store(data, kind), query.from_text(ask))))[0])
               for kind in ("rdflib", "oxigraph")}
     assert counts == {"rdflib": 2, "oxigraph": 2}
+
+
+@pytest.mark.parametrize("kind", ["rdflib", "oxigraph"])
+def test_an_entity_typed_by_a_case_and_the_reference_data_is_refused_by_both_stores(tmp_path, monkeypatch, kind):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    mine = _case_copy(tmp_path)
+    (mine / "copy-2022" / "extra.ttl").write_text(
+        "<https://w3id.org/towncase/id/place/zhejiang> a <https://w3id.org/towncase/ontology#Province> .\n",
+        encoding="utf-8")
+    with pytest.raises(InputError, match=r"place:zhejiang is typed \(minted\) here and in .*reference"):
+        store.open_store(load.corpus([mine], shipped=False, env=False), kind)
 
 
 def test_the_cache_is_never_inside_a_data_folder(tmp_path, monkeypatch):

@@ -270,19 +270,19 @@ def _fill(store, data: Corpus) -> dict[str, int]:
         InputError: a file is missing, not UTF-8 or does not parse, or an entity is minted twice.
     """
     import pyoxigraph
-    from rdflib import RDF, URIRef
 
     from . import load
 
-    minted: dict[Path, set[URIRef]] = {}
+    minted: dict[Path, set[str]] = {}
+    rdf_type = pyoxigraph.NamedNode(RDF_TYPE)
 
     def quads():
         for name, files in load.parts(data):
             graph = pyoxigraph.NamedNode(str(name))
             for path in files:
                 triples = load.strict_triples(path)
-                minted[path] = {URIRef(t.subject.value) for t in triples
-                                if t.predicate.value == str(RDF.type) and isinstance(t.subject, pyoxigraph.NamedNode)
+                minted[path] = {t.subject.value for t in triples
+                                if t.predicate == rdf_type and isinstance(t.subject, pyoxigraph.NamedNode)
                                 and t.subject.value.startswith(load.ENTITY_BASE)}
                 yield from (pyoxigraph.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
 
@@ -359,6 +359,7 @@ def answer(source: Store, query: catalogue.StoredQuery, values: Mapping[str, str
 
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def oxigraph_value(value: catalogue.Value):
