@@ -159,10 +159,26 @@ def test_infer_writes_the_same_bytes_every_run_and_the_same_triples_from_either_
         assert result.exit_code == 0, result.output
         written[run] = out.read_bytes()
     assert written[0] == written[1]
+    for run in (0, 2):  # language tags in BCP 47's case, as in every other output (Oxigraph lower-cases them)
+        assert b"zh-Hans" in written[run] and b"@zh-hans" not in written[run] and b'"zh-hans"' not in written[run]
     # The same triples from either store, but not the same bytes: numbers are written as each store keeps
     # them (Oxigraph's canonical "10"^^xsd:decimal, the data's 10.0 from rdflib).
     for run in (0, 2):
         assert by_value(load.parse_file(tmp_path / f"{run}-{['oxigraph', '', 'rdflib'][run]}.{fmt}")) == by_value(owlrl_rdfs)
+
+
+@pytest.mark.parametrize("text", ['plain', 'a\n"@zh-hans b\\', 'ends with a backslash\\', '\\"@zh-hans', 'x"@en-gb y'])
+def test_language_tags_get_their_case_back_and_literal_texts_stay_as_they_are(text):
+    import pyoxigraph
+
+    subject, predicate = pyoxigraph.NamedNode("https://example.org/s"), pyoxigraph.NamedNode("https://example.org/p")
+    triples = [pyoxigraph.Triple(subject, predicate, pyoxigraph.Literal(text, language="zh-Hans")),
+               pyoxigraph.Triple(subject, predicate, pyoxigraph.Literal("q", language="en-GB"))]
+    for fmt in (pyoxigraph.RdfFormat.TURTLE, pyoxigraph.RdfFormat.N_TRIPLES):
+        fixed = export._BCP47_TAG.sub(export._bcp47_tag, pyoxigraph.serialize(triples, format=fmt))
+        assert fixed.count(b'"@zh-Hans') == 1 and fixed.count(b'"@en-GB') == 1
+        back = Graph().parse(data=fixed, format="turtle")
+        assert {(str(o), o.language) for o in back.objects()} == {(text, "zh-Hans"), ("q", "en-GB")}
 
 
 def test_inferred_blank_nodes_are_written_with_canonical_labels():

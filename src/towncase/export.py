@@ -86,9 +86,9 @@ def serialize_inferred(inference, fmt: str, prefixes: dict[str, str] | None = No
 
     Turtle and N-Triples are written by Oxigraph from the triples in one canonical order (their
     N-Triples text), a hundred times faster than rdflib's writers on a closure of 300,000 triples; the
-    same triples give the same bytes whichever store they were inferred from. Oxigraph writes language
-    tags lower-cased (``@zh-hans``: the same tag, RDF compares them without case). JSON-LD, and triples
-    with blank nodes (which need canonical labels), go through :func:`serialize`.
+    same triples give the same bytes whichever store they were inferred from. Oxigraph lower-cases
+    language tags; they are written back in BCP 47's case (``@zh-Hans``), as every other output has them.
+    JSON-LD, and triples with blank nodes (which need canonical labels), go through :func:`serialize`.
 
     Raises:
         UnknownNameError: not a graph format.
@@ -104,8 +104,20 @@ def serialize_inferred(inference, fmt: str, prefixes: dict[str, str] | None = No
     if any("_:" in text for text in texts):  # a blank node (or, rarely, "_:" in a literal: that is written alike)
         return serialize(inference.graph, fmt, prefixes)
     with engine_errors("Oxigraph's serializer"):
-        return cast(bytes, pyoxigraph.serialize(triples, format=getattr(pyoxigraph.RdfFormat, OXIGRAPH_FORMATS[fmt]),
-                                                prefixes=dict(prefixes or PREFIXES) if fmt == "ttl" else None))
+        written = cast(bytes, pyoxigraph.serialize(triples, format=getattr(pyoxigraph.RdfFormat, OXIGRAPH_FORMATS[fmt]),
+                                                   prefixes=dict(prefixes or PREFIXES) if fmt == "ttl" else None))
+    return _BCP47_TAG.sub(_bcp47_tag, written)
+
+
+#: A language tag with subtags right after a literal's closing quote: a quote preceded by an even number
+#: of backslashes (Oxigraph writes every literal in the short, escaped form, so a quote inside one is \").
+_BCP47_TAG = re.compile(rb'(?<!\\)((?:\\\\)*)"@([a-z]+(?:-[a-z0-9]+)+)')
+
+
+def _bcp47_tag(match: re.Match) -> bytes:
+    from .store import bcp47
+
+    return match.group(1) + b'"@' + bcp47(match.group(2).decode("ascii")).encode("ascii")
 
 
 def _dataset_of(graph: Graph) -> Dataset:
