@@ -77,9 +77,9 @@ def run(func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> An
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     worker = context.Process(target=_work, args=(send, func, args, limits, doing), daemon=True)
-    worker.start()
-    send.close()
-    try:
+    try:  # a Ctrl-C from the start on (even during the fork) still ends in the clean-up below
+        worker.start()
+        send.close()
         if not receive.poll(limits.timeout):
             raise LimitError(f"{doing} stopped after {limits.timeout:g} s, the time limit", "timeout",
                              hint="narrow it down, or allow more time (--timeout SECONDS)")
@@ -91,9 +91,10 @@ def run(func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> An
                               hint="it may have run out of memory; run again with --debug") from None
     finally:
         receive.close()
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
+        if worker.pid is not None:  # started
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
     if status == "ok":
         return payload
     raise _rebuilt(*payload)
