@@ -207,6 +207,24 @@ def test_a_reported_literal_keeps_its_language_tag_as_written(copy_of):
     assert padded and all(v.language == "zh-Hans" for v in padded), values
 
 
+def test_two_copies_of_the_data_sharing_a_cache_each_name_their_own_files(tmp_path, monkeypatch):
+    """Two clones (or installs) with the same files share the user's cache: each validation still names
+    its own files, and the minting check finds its own (a cached part keyed by contents alone named the
+    other copy's files)."""
+    from towncase.resources import CaseFolder, Corpus
+
+    monkeypatch.setenv("TOWNCASE_CACHE", str(tmp_path / "cache"))
+    results = []
+    for copy in ("a", "b"):
+        root = tmp_path / copy
+        shutil.copytree(ROOT / "data" / "reference", root / "reference")
+        shutil.copytree(ROOT / "data" / "datang", root / "datang")
+        data = Corpus(roots=(root,), reference=(root / "reference",), cases=(CaseFolder("datang", root / "datang"),))
+        results.append((root, validate.check(data, jobs=1)))
+    for root, result in results:
+        assert result.findings and all(f.file is None or root in f.file.parents for f in result.findings)
+
+
 @pytest.mark.slow
 def test_a_missing_source_copy_is_a_violation(copy_of):
     folder, data = copy_of("diankou-2022")

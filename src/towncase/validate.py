@@ -263,7 +263,9 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
                     ("ontology", [resources.ontology_file()]), ("schemes", resources.scheme_files()),
                     ("reference", data.reference_files),
                     ("reference sources", [p for folder in data.reference for p in _sources(folder)])]
-    salt = (f"validation {inference} {engine}", _PART_FORMAT)
+    # A part names its files (findings, minted entities): the same contents elsewhere (another clone or
+    # install sharing the cache) are another entry.
+    salt = (f"validation {inference} {engine}", _PART_FORMAT, *(str(folder) for folder in data.reference))
     progress("validating the reference data …")
     reference_part = _cached_part(data, None, shared_files, salt, inference, engine, limits)
     parts: dict[str | None, _Part] = {None: reference_part}
