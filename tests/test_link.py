@@ -236,16 +236,13 @@ def test_suggest_proposes_a_same_named_enterprise_and_writes_sssom_that_reads_ba
     assert "阿里巴巴" in got[alibaba].labels["comment"]
 
 
-def test_suggest_reads_only_the_two_cases_and_answers_as_over_the_whole_corpus(tmp_path, dataset):
+def test_suggest_reads_only_the_two_cases_and_answers_as_over_the_whole_corpus(tmp_path, synthetic_towns):
     """The command loads the two cases with the shared data only; the library over every case (here the
-    shipped ones and a third, a copy of Diankou under another name) proposes the same links."""
-    from towncase import synth
-
-    synth.synthesise(1, tmp_path / "towns", seed=5)
-    cli = CliRunner().invoke(main, ["link", "suggest", "diankou-2022", "datang", "--data", str(tmp_path / "towns"),
+    shipped ones and two more, copies of Diankou under other names) proposes the same links."""
+    cli = CliRunner().invoke(main, ["link", "suggest", "diankou-2022", "datang", "--data", str(synthetic_towns),
                                     "-o", str(tmp_path / "pair.sssom.tsv")])
     assert cli.exit_code == 0, cli.output
-    whole = load.dataset(load.corpus([tmp_path / "towns"], env=False))
+    whole = load.dataset(load.corpus([synthetic_towns], env=False))
     assert (tmp_path / "pair.sssom.tsv").read_bytes() == link.sssom_tsv(link.suggest(whole, "diankou-2022", "datang"))
     unknown = CliRunner().invoke(main, ["link", "suggest", "diankou-2022", "datnag"])
     assert unknown.exit_code == 2 and "datang" in unknown.output

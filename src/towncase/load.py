@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 from xml.sax import SAXParseException
 
 import rdflib
@@ -181,19 +182,22 @@ def concepts() -> Graph:
     return _union(resources.scheme_files())
 
 
-@cache
-def _parsed(path: Path, stamp: tuple[int, int]) -> Graph:
-    """One file's triples, parsed once per process and version of the file (``stamp``)."""
-    return parse_file(path)
+def _per_version(parse: Callable[[Path], Any]) -> Callable[[Path], Any]:
+    """``parse``, run once per process and version of a file (its modification time and size)."""
+    once = cache(lambda path, stamp: parse(path))
+
+    def read(path: Path) -> Any:
+        try:
+            info = Path(path).stat()
+        except OSError:
+            return parse(path)  # raises the InputError that names the file
+        return once(Path(path), (info.st_mtime_ns, info.st_size))
+
+    return read
 
 
-def parsed(path: Path) -> Graph:
-    """The triples of one RDF file (cached until the file changes; do not mutate)."""
-    try:
-        info = Path(path).stat()
-    except OSError:
-        return parse_file(path)  # raises the InputError that names the file
-    return _parsed(Path(path), (info.st_mtime_ns, info.st_size))
+#: The triples of one RDF file as rdflib parses them (cached until the file changes; do not mutate).
+parsed: Callable[[Path], Graph] = _per_version(parse_file)
 
 
 def _union(files: Iterable[Path]) -> Graph:
@@ -376,3 +380,14 @@ def strict_triples(path: Path) -> list:
         raise InputError(f"the Oxigraph store reads Turtle, N-Triples and RDF/XML files, not {fmt}",
                          file=str(path), hint="use --store rdflib for this file")
     return inputs.check_syntax(inputs.read_text(path), fmt, path)
+
+
+
+#: :func:`strict_triples` as a tuple, once per process and version of the file (do not mutate).
+strict_parsed: Callable[[Path], tuple] = _per_version(lambda path: tuple(strict_triples(path)))
+
+
+def minted_iris(triples: Iterable) -> set[str]:
+    """:func:`minted` for triples of pyoxigraph terms: the IRIs under ``id/`` they give a type."""
+    return {t.subject.value for t in triples  # a blank node's value is its label, never under id/
+            if t.predicate.value == _RDF_TYPE and t.subject.value.startswith(ENTITY_BASE)}

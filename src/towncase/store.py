@@ -274,16 +274,13 @@ def _fill(store, data: Corpus) -> dict[str, int]:
     from . import load
 
     minted: dict[Path, set[str]] = {}
-    rdf_type = pyoxigraph.NamedNode(RDF_TYPE)
 
     def quads():
         for name, files in load.parts(data):
             graph = pyoxigraph.NamedNode(str(name))
             for path in files:
                 triples = load.strict_triples(path)
-                minted[path] = {t.subject.value for t in triples
-                                if t.predicate == rdf_type and isinstance(t.subject, pyoxigraph.NamedNode)
-                                and t.subject.value.startswith(load.ENTITY_BASE)}
+                minted[path] = load.minted_iris(triples)
                 yield from (pyoxigraph.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
 
     with engine_errors("Oxigraph"):
@@ -359,7 +356,6 @@ def answer(source: Store, query: catalogue.StoredQuery, values: Mapping[str, str
 
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def oxigraph_value(value: catalogue.Value):

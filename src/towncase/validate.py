@@ -11,7 +11,6 @@ finding names the file to edit.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -140,9 +139,8 @@ def _shacl(data, shapes_graph: Graph, engine: str) -> tuple[bool, Graph, str]:
     """SHACL over ``data`` (an rdflib graph, or for pyshacl-turbo a pyoxigraph store, which it reads
     without rdflib): (conforms, report, text).
 
-    With the shipped shapes, pyshacl-turbo reuses the shapes it compiled once per process."""
-    if engine not in SHACL_ENGINES:
-        raise UnknownNameError("SHACL engine", engine, list(SHACL_ENGINES))
+    With the shipped shapes, pyshacl-turbo reuses the shapes it compiled once per process. ``engine`` is
+    one of :data:`SHACL_ENGINES` (the callers check it)."""
     if engine == "turbo":  # imported by the commands that validate only
         from pyshacl_turbo import validate as shacl_validate
     else:
@@ -258,7 +256,7 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
     if engine == "turbo":
         _compiled_shapes()
     for path in _shared_files(data):
-        _triples(path)
+        load.strict_parsed(path)
     shared_files = [("shapes", resources.shape_files()), ("queries", resources.query_files()),
                     ("ontology", [resources.ontology_file()]), ("schemes", resources.scheme_files()),
                     ("reference", data.reference_files),
@@ -379,21 +377,6 @@ def _shared_files(data: load.Corpus, case: load.CaseFolder | None = None) -> lis
     return [*resources.scheme_files(), *(data.reference_files if case is not None else ())]
 
 
-@functools.cache
-def _triples_of(path: Path, stamp: tuple[int, int]) -> tuple:
-    return tuple(load.strict_triples(path))
-
-
-def _triples(path: Path) -> tuple:
-    """One file's triples from Oxigraph's strict parser (pyoxigraph terms), parsed once per process and
-    version of the file (the shared files in the parent, so that the workers inherit them)."""
-    try:
-        info = Path(path).stat()
-    except OSError:
-        return tuple(load.strict_triples(path))  # raises the InputError that names the file
-    return _triples_of(Path(path), (info.st_mtime_ns, info.st_size))
-
-
 def _check_part(data: load.Corpus, case: load.CaseFolder | None, inference: str, engine: str,
                 limits: ReasonLimits | None, shared_keys: frozenset) -> _Part:
     """Every check of one part: the reference data (``case`` is ``None``), or one case with the reference
@@ -409,13 +392,13 @@ def _check_part(data: load.Corpus, case: load.CaseFolder | None, inference: str,
 
     own = replace(data, cases=() if case is None else (case,))
     own_files = data.reference_files if case is None else case.files
-    own_triples = {path: _triples(path) for path in own_files}
-    checked = [t for path in _shared_files(data, case) for t in _triples(path)]
+    own_triples = {path: load.strict_parsed(path) for path in own_files}
+    checked = [t for path in _shared_files(data, case) for t in load.strict_parsed(path)]
     checked += [t for triples in own_triples.values() for t in triples]
     store = pyoxigraph.Store()
     store.bulk_extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in checked)
     view = OxigraphView(store)
-    where = load.Locator([(path, own_triples.get(path) or _triples(path)) for path in own.files])
+    where = load.Locator([(path, own_triples.get(path) or load.strict_parsed(path)) for path in own.files])
     if inference == "none" and engine == "turbo":
         # Oxigraph keeps an ill-formed literal as written and a well-formed one in canonical form
         # ("05"^^xsd:integer as "5"), so every check of the lexical space gives the same verdict; it
@@ -444,17 +427,14 @@ def _check_part(data: load.Corpus, case: load.CaseFolder | None, inference: str,
                 part_report.add(triple)
     subjects = {rdflib_term(t.subject) for triples in own_triples.values() for t in triples}
     extra = list(_quote_findings(own, view, subjects, where)) + list(_value_findings(view, subjects))
-    store.bulk_extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in _triples(resources.ontology_file()))
+    store.bulk_extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in load.strict_parsed(resources.ontology_file()))
     for stored in catalogue.catalogue().values():
         if stored.name.endswith("-violation"):
             _, names, rows, _, _ = oxigraph_rows(store, stored.text, stored.form, [], stored.lang_columns, QUALITY_ROWS)
             extra += [f for f in _query_findings(view, stored, names, rows) if _key(f) not in shared_keys]
     located = [replace(f, file=where(f.focus)) for f in checked_findings + extra]
     conforms = conforms or not any(f.severity == "Violation" for f in checked_findings)
-    minted = {str(path): sorted(t.subject.value for t in triples if t.predicate.value == str(RDF.type)
-                                and isinstance(t.subject, pyoxigraph.NamedNode)
-                                and t.subject.value.startswith(load.ENTITY_BASE))
-              for path, triples in own_triples.items()}
+    minted = {str(path): sorted(load.minted_iris(triples)) for path, triples in own_triples.items()}
     return _Part(conforms=conforms and not any(f.severity == "Violation" for f in extra),
                  report=part_report.serialize(format="nt"), findings=tuple(located), minted=minted)
 
