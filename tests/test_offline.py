@@ -206,3 +206,18 @@ def test_no_command_attempts_an_outbound_connection(name, tmp_path):
     assert "Traceback" not in done.stderr
     events = log.read_text(encoding="utf-8").split() if log.exists() else []
     assert events == [], json.dumps(events[:5])
+
+
+def test_own_shapes_validate_in_a_process_that_has_not_read_the_shipped_ones():
+    """pyshacl-turbo checks whether it was given the shipped shapes; reading them for that check must
+    happen before the guard (which refuses the shapes files), not in it: run alone, `link check`'s
+    shapes failed so."""
+    validate._compiled_shapes.cache_clear()
+    validate._shapes.cache_clear()
+    shapes = Graph().parse(format="turtle", data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <{EX}shape> a sh:NodeShape ; sh:targetClass <{EX}Town> ;
+            sh:property [ sh:path <{EX}name> ; sh:minCount 1 ; sh:message "a town has a name" ] .""")
+    data = Graph().parse(format="turtle", data=f"<{EX}t> a <{EX}Town> .")
+    result = validate.validate(data, shapes_graph=shapes)
+    assert not result.conforms and [f.message for f in result.findings] == ["a town has a name"]
