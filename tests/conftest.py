@@ -3,6 +3,7 @@ dataset, one validation of every case, one RDFS and one OWL RL closure), each co
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,21 @@ DATA = ROOT / "data"
 #: The project's shared material (source texts, standards), beside the checkout: ../shared, or higher up
 #: for a checkout in a sub-folder (a git worktree). Tests that need it skip, saying so, where it is absent.
 SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "sources").is_dir()), ROOT.parent / "shared")
+
+
+#: The fast lane (``pytest -m "not slow"``) runs each parametrized test on its first FAST_CASES parameter
+#: sets only; the others are marked slow, and the full suite (CI) runs them all.
+FAST_CASES = 3
+
+
+@pytest.hookimpl(tryfirst=True)  # before the -m selection reads the marks
+def pytest_collection_modifyitems(config, items):
+    cases: Counter = Counter()
+    for item in items:
+        if getattr(item, "callspec", None) is not None:
+            cases[item.path, item.originalname] += 1
+            if cases[item.path, item.originalname] > FAST_CASES:
+                item.add_marker(pytest.mark.slow)
 
 
 def pytest_addoption(parser):

@@ -68,6 +68,7 @@ def test_the_outside_case_passes_every_check_beside_the_shipped_ones(two_towns):
     (DIANKOU, None, THEIR_OUTCOME),
     (DATANG, THEIR_OUTCOME, None),
 ])
+@pytest.mark.slow
 def test_a_shared_programme_keeps_each_towns_outcomes_with_that_town(two_towns, town, own, other):
     _, data = two_towns
     ds = load.dataset(data)
@@ -81,6 +82,7 @@ def test_a_shared_programme_keeps_each_towns_outcomes_with_that_town(two_towns, 
     assert bool(diankou_outcomes) == (town == DIANKOU), pilot_outcomes
 
 
+@pytest.mark.slow
 def test_the_command_line_finds_the_outside_case_by_option_and_by_environment(two_towns):
     folder, _ = two_towns
     args = ["query", "town-profile", "--param", f"town={DATANG}", "--format", "csv"]

@@ -156,6 +156,7 @@ def test_infer_writes_a_separate_graph_and_leaves_data_alone(tmp_path):
     assert tree_digest(ROOT / "data") == before
 
 
+@pytest.mark.slow
 def test_stats_counts_in_both_languages():
     zh, en = run("stats"), run("stats", "--lang", "en")
     assert zh.exit_code == en.exit_code == 0

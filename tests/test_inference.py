@@ -21,6 +21,7 @@ def owlrl_rdfs(shipped_data, ontology) -> Graph:
     return reason.run(shipped_data, "rdfs", ontology, linear=False).graph
 
 
+@pytest.mark.slow
 def test_linear_rdfs_equals_owlrl_on_the_shipped_cases(shipped_data, ontology, owlrl_rdfs):
     linear = reason.run(shipped_data, "rdfs", ontology)
     assert len(linear.graph) > 1000
@@ -125,11 +126,13 @@ def test_the_oxigraph_closure_equals_owlrl_on_the_rules_corner_cases(make, drop)
     assert set(inference.graph) == set(reason.run(g, "rdfs", linear=False).graph)
 
 
+@pytest.mark.slow
 def test_the_oxigraph_closure_equals_owlrl_on_the_shipped_cases(corpus, owlrl_rdfs):
     inference = reason.run_store(store.open_store(corpus, "oxigraph"), "rdfs")
     assert by_value(inference.graph) == by_value(owlrl_rdfs)
 
 
+@pytest.mark.slow
 def test_the_oxigraph_closure_equals_the_rdflib_one_on_synthetic_towns(synthetic_towns):
     towns = load.corpus([synthetic_towns], shipped=False, env=False)
     on_rdflib = reason.run_store(store.open_store(towns, "rdflib"), "rdfs")
@@ -151,6 +154,7 @@ def test_the_oxigraph_closure_keeps_the_limits(corpus):
 
 
 @pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld"])
+@pytest.mark.slow
 def test_infer_writes_the_same_bytes_every_run_and_the_same_triples_from_either_store(tmp_path, fmt, owlrl_rdfs):
     written = {}
     for run, kind in enumerate(["oxigraph", "oxigraph", "rdflib"]):

@@ -40,6 +40,7 @@ def test_a_cartesian_product_is_stopped_at_the_time_limit():
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.slow
 def test_a_catastrophic_regular_expression_is_stopped():
     graph = Graph()
     graph.add((URIRef(f"{EX}diankou"), URIRef(f"{EX}name"), Literal("a" * 40 + "!")))
@@ -50,6 +51,7 @@ def test_a_catastrophic_regular_expression_is_stopped():
 
 
 @pytest.mark.parametrize("path", ["rdf:rest*/rdf:first", "(!rdf:type|^!rdf:type)*"])
+@pytest.mark.slow
 def test_a_long_list_walked_by_a_path_answers_without_recursion_error(path):
     text = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{EX}diankou> <{EX}items>/{path} ?x }}"
     rows = list(query.run(long_list(2000), query.from_text(text)))
@@ -133,6 +135,7 @@ def pairwise_same_as(individuals: int) -> Graph:
     return graph
 
 
+@pytest.mark.slow
 def test_runaway_same_as_stops_at_the_time_limit():
     started = time.monotonic()
     with pytest.raises(LimitError, match="time limit"):
@@ -140,6 +143,7 @@ def test_runaway_same_as_stops_at_the_time_limit():
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.slow
 def test_reasoning_stops_at_the_triple_limit():
     with pytest.raises(LimitError, match="passed 5,000 triples") as caught:
         reason.run(pairwise_same_as(300), "owlrl", limits=reason.ReasonLimits(max_triples=5_000))

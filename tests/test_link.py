@@ -139,6 +139,7 @@ def shapes_fired(path: Path, ds) -> set[str]:
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPE_CASES))
+@pytest.mark.slow
 def test_each_link_shape_fires_on_its_broken_link(tmp_path, dataset, shape):
     fired = shapes_fired(write(tmp_path, SHAPE_CASES[shape]), dataset)
     assert shape in fired, fired
@@ -236,6 +237,7 @@ def test_suggest_proposes_a_same_named_enterprise_and_writes_sssom_that_reads_ba
     assert "阿里巴巴" in got[alibaba].labels["comment"]
 
 
+@pytest.mark.slow
 def test_suggest_reads_only_the_two_cases_and_answers_as_over_the_whole_corpus(tmp_path, synthetic_towns):
     """The command loads the two cases with the shared data only; the library over every case (here the
     shipped ones and two more, copies of Diankou under other names) proposes the same links."""

@@ -95,6 +95,7 @@ def test_consistent_under_owl_rl(ontology, shipped_data):
     (TC.Town, TC.Person), (TC.Observation, TC.Quote), (TC.Road, TC.Site), (TC.Company, TC.Person),
     (TC.Observation, TC.Designation), (TC.Town, TC.Village),
 ], ids=lambda c: f"{c[0].rsplit('#')[-1]}-{c[1].rsplit('#')[-1]}")
+@pytest.mark.slow
 def test_contradictions_are_found(ontology, clash):
     """The disjointness axioms let OWL RL catch a resource typed as two incompatible things."""
     thing = URIRef("https://w3id.org/towncase/id/place/test-thing")

@@ -380,6 +380,7 @@ def test_answer_matches_reviewed_golden(case, name, params, lang, stem, case_dat
         f"{case}/{stem}: the answer differs from its golden (rows, or their order under ORDER BY)"
 
 
+@pytest.mark.slow
 def test_a_reversed_order_fails_the_golden_comparison(case_datasets):
     """Reversing timeline's ORDER BY changes what a reader sees, so the golden comparison must fail."""
     q = CATALOGUE["timeline"]
@@ -428,6 +429,7 @@ def test_inference_changes_what_an_asserted_count_sees(answer):
     assert rows(answer("entities-per-class")) != rows(answer("entities-per-class", inference="rdfs"))
 
 
+@pytest.mark.slow
 def test_case_overview_counts_what_each_case_graph_holds(dataset, answer):
     """The counts of case-overview, recomputed with rdflib's graph API over each case's named graph
     (types through the dataset's class hierarchy), the same with --inference rdfs."""
@@ -452,6 +454,7 @@ def test_case_overview_counts_what_each_case_graph_holds(dataset, answer):
 
 
 @pytest.mark.parametrize("name", VIOLATIONS)
+@pytest.mark.slow
 def test_quality_check_passes_on_shipped_data(name, answer):
     result = answer(name)
     assert not list(result), "\n".join(rows(result))
@@ -517,6 +520,7 @@ def test_certainty_stated_drops_exactly_the_reported_rows_of_new_resident_servic
     assert stated == [row for row in full if row["?item"] not in reported]
 
 
+@pytest.mark.slow
 def test_a_claim_on_a_programmes_target_group_gives_its_rows_basis(dataset):
     """A programme's row in new-resident-services rests on its tc:targetGroup link: stated while no claim
     describes the link, the claim's basis once one does (and then certainty=basis:stated drops the row)."""

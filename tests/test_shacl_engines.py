@@ -29,6 +29,7 @@ def both(graph: Graph) -> tuple[validate.ValidationResult, validate.ValidationRe
 
 
 @pytest.mark.parametrize("case", load.corpus(env=False).names)
+@pytest.mark.slow
 def test_the_same_report_on_a_shipped_case(corpus, case):
     graph = load.concepts() + load.reference(corpus) + load.case(case, corpus)
     reference, fast = both(graph)

@@ -51,6 +51,7 @@ def test_a_stored_query_on_the_oxigraph_store_imports_no_rdflib(tmp_path, fmt):
     assert "pyoxigraph" in modules  # the probe is not blind: the query ran in Oxigraph
 
 
+@pytest.mark.slow
 def test_the_probe_sees_rdflib_where_a_query_needs_it(tmp_path):
     """The user's own query is parsed with rdflib (to refuse SERVICE, to bind its variables), and the
     rdflib store is rdflib."""
@@ -70,6 +71,7 @@ def test_the_command_line_lists_the_stages_own_choices():
     assert list(export.FORMATS) == cli.EXPORT_FORMATS
 
 
+@pytest.mark.slow
 def test_the_probe_sees_what_validate_imports(tmp_path):
     """The probe is not blind: validating does import the SHACL engine (with a cache of its own: a
     validation cached by an earlier test would rightly import none)."""
@@ -99,6 +101,7 @@ def test_one_stored_query_reads_one_file_once():
     assert len(query.catalogue()) == len(catalogue.catalogue()) > 1  # the catalogue is still there for those who list it
 
 
+@pytest.mark.slow
 def test_the_query_form_and_language_columns_are_read_from_the_text_as_rdflib_parses_them():
     """What the Oxigraph path reads from the text without rdflib (the form, the columns bound to
     LANG(…)) is what rdflib's algebra says, for every stored query and a few of one's own."""

@@ -97,6 +97,7 @@ WEIRD = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=4
 
 @settings(max_examples=60, deadline=None)
 @given(text=WEIRD)
+@pytest.mark.slow
 def test_a_bound_string_reaches_oxigraph_as_the_same_literal(stores, text):
     """Quotes, backslashes, line breaks, braces and SPARQL keywords in a value stay inside its literal."""
     q = query.from_text('SELECT ?given (STRLEN(?given) AS ?n) WHERE { FILTER(BOUND(?given) || true) }')
@@ -205,6 +206,7 @@ def _open_in_another_process(folder: str, queue) -> None:
     queue.put(str(opened.path))
 
 
+@pytest.mark.slow
 def test_two_processes_building_at_once_both_succeed(tmp_path):
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
@@ -253,6 +255,7 @@ def oxigraph_cache(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name, params, lang", CASES, ids=[f"{c[0]}-{c[2]}-{len(c[1])}" for c in CASES])
+@pytest.mark.slow
 def test_the_oxigraph_path_prints_every_stored_query_as_the_rdflib_path_does(oxigraph_cache, name, params, lang):
     """A stored query on the Oxigraph store is bound and printed without rdflib (store.answer): in every
     format it prints what the rdflib engine's answer prints, byte for byte, but for the canonical
@@ -279,6 +282,7 @@ def test_the_oxigraph_path_prints_every_stored_query_as_the_rdflib_path_does(oxi
         assert have == want, fmt
 
 
+@pytest.mark.slow
 def test_a_bad_parameter_on_the_oxigraph_path_is_the_same_error(oxigraph_cache):
     from click.testing import CliRunner
 

@@ -29,6 +29,7 @@ def files(folder) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_the_same_seed_writes_the_same_bytes_and_another_seed_other_towns(towns, tmp_path):
     synth.synthesise(2, tmp_path / "again", seed=7)
     assert files(tmp_path / "again") == files(towns)
@@ -88,6 +89,7 @@ def test_iris_are_unique_per_town(towns):
     assert all(isinstance(i, URIRef) for i in minted[0])
 
 
+@pytest.mark.slow
 def test_files_written_through_the_placeholder_town_are_the_town_renamed_directly(towns, corpus, tmp_path):
     """Only case.ttl is renamed and written per town; the other files are written once for a placeholder
     town whose names are then replaced in the text. Each must hold what renaming the template for the

@@ -122,6 +122,7 @@ KILLED_WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_sigkill_during_writes_leaves_an_intact_file_and_no_temporary_file(tmp_path):
     target = tmp_path / "out.ttl"
     target.write_bytes(b"old")
