@@ -56,7 +56,7 @@ def test_ctrl_c_during_a_write_leaves_the_previous_file_and_no_temporary_file(tm
     target = tmp_path / "out.ttl"
     target.write_bytes(b"old")
     if not unnamed:
-        monkeypatch.setattr(export, "_write_unnamed", lambda path, data, mode: False)
+        monkeypatch.setattr(export, "_open_unnamed", lambda folder, mode: None)
 
     def interrupted(fd):
         raise KeyboardInterrupt
@@ -73,7 +73,7 @@ def test_both_write_paths_write_the_bytes_with_the_usual_permissions(tmp_path, m
     umask = os.umask(0)
     os.umask(umask)
     export.write_atomic(tmp_path / "a.ttl", b"unnamed")
-    monkeypatch.setattr(export, "_write_unnamed", lambda path, data, mode: False)
+    monkeypatch.setattr(export, "_open_unnamed", lambda folder, mode: None)
     export.write_atomic(tmp_path / "b.ttl", b"named")
     assert (tmp_path / "a.ttl").read_bytes() == b"unnamed" and (tmp_path / "b.ttl").read_bytes() == b"named"
     for name in ("a.ttl", "b.ttl"):
@@ -297,3 +297,52 @@ def test_a_bad_base_is_refused_before_any_work(base, tmp_path, monkeypatch):
     result = run("build", "--out", str(tmp_path / "out"), "--base", base)
     assert result.exit_code == 2 and "base IRI" in result.output
     assert not (tmp_path / "out").exists()
+
+
+# --- an export: every file staged before any replaces an old one ------------------------------------
+
+def open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["o-tmpfile", "named-temporary"])
+def test_an_export_failing_midway_leaves_every_old_file_and_no_temporary_file(tmp_path, monkeypatch, dataset, unnamed):
+    out = tmp_path / "export"
+    export.export(dataset, out, ("ttl", "nq"))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    if not unnamed:
+        monkeypatch.setattr(export, "_open_unnamed", lambda folder, mode: None)
+    real, calls = export.serialize, []
+
+    def fails_on_the_third_file(graph, fmt, prefixes=None):
+        calls.append(fmt)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(graph, fmt, prefixes)
+
+    monkeypatch.setattr(export, "serialize", fails_on_the_third_file)
+    files = open_files()
+    with pytest.raises(OSError):
+        export.export(dataset, out, ("ttl", "nq"), base="https://example.org/elsewhere/")  # every file differs
+    assert len(calls) == 3 and open_files() == files
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert leftovers(out) == []
+
+
+def test_an_export_beyond_the_open_file_budget_stages_named_files_and_writes_the_same_bytes(tmp_path, monkeypatch,
+                                                                                          dataset):
+    export.export(dataset, tmp_path / "held")
+    monkeypatch.setattr(export, "_unnamed_budget", lambda files: 2)
+    named = []
+    real_stage = export.stage
+
+    def stage(path, data, unnamed=True):
+        named.append(not unnamed)
+        return real_stage(path, data, unnamed)
+
+    monkeypatch.setattr(export, "stage", stage)
+    export.export(dataset, tmp_path / "named")
+    assert named[:2] == [False, False] and all(named[2:]) and len(named) > 2
+    assert ({p.name: p.read_bytes() for p in (tmp_path / "held").iterdir()}
+            == {p.name: p.read_bytes() for p in (tmp_path / "named").iterdir()})
+    assert leftovers(tmp_path / "named") == []

@@ -16,17 +16,18 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
+from rdflib.term import IdentifiedNode
 
 from . import resources
 from .errors import OutputError, UnknownNameError, engine_errors
-from .namespaces import BASE, CONCEPTS_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, bind_prefixes, bound_copy
+from .namespaces import BASE, CONCEPTS_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, bind_prefixes
 
 #: file suffix → rdflib serializer, for graphs (one file per named graph) …
 GRAPH_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
@@ -65,14 +66,19 @@ def serialize(graph: Graph | Dataset, fmt: str, prefixes: dict[str, str] | None 
     prefixes = prefixes or PREFIXES
     with engine_errors("rdflib's serializer"):
         if fmt in DATASET_FORMATS:
-            ds = graph if isinstance(graph, Dataset) else _dataset_of(graph)
-            if fmt == "trig":
-                return _trig(ds, prefixes).encode("utf-8")
-            return _sorted_lines([line[:-1] + ("." if isinstance(g.identifier, BNode) else f"<{g.identifier}> .")
-                                  for g in ds.graphs() if len(g)
-                                  for line in _canonical(g, prefixes, _scope(g)).serialize(format="nt").split("\n")
-                                  if line.endswith(" .")])
+            graphs = graph.graphs() if isinstance(graph, Dataset) else [graph]
+            return _dataset_format([(g.identifier, g) for g in graphs if len(g)], fmt, prefixes)
         return _graph_format(graph, fmt, prefixes)
+
+
+def _dataset_format(named: Sequence[tuple[IdentifiedNode, Graph]], fmt: str, prefixes: dict[str, str]) -> bytes:
+    """The graphs, each under its name (a blank node: the default graph), as one TriG or N-Quads file."""
+    if fmt == "trig":
+        return _trig(named, prefixes).encode("utf-8")
+    return _sorted_lines([line[:-1] + ("." if isinstance(name, BNode) else f"<{name}> .")
+                          for name, g in named
+                          for line in _canonical(g, prefixes, _scope(name)).serialize(format="nt").split("\n")
+                          if line.endswith(" .")])
 
 
 #: The graph formats Oxigraph writes for :func:`serialize_inferred` (JSON-LD stays rdflib's, compacted
@@ -120,14 +126,6 @@ def _bcp47_tag(match: re.Match) -> bytes:
     return match.group(1) + b'"@' + bcp47(match.group(2).decode("ascii")).encode("ascii")
 
 
-def _dataset_of(graph: Graph) -> Dataset:
-    """One graph as a dataset of one named graph (a dataset format of a single graph)."""
-    whole = Dataset()
-    named = whole.graph(graph.identifier)
-    named += graph
-    return whole
-
-
 def _graph_format(graph: Graph, fmt: str, prefixes: dict[str, str]) -> bytes:
     graph = _canonical(graph, prefixes)
     if fmt == "jsonld":
@@ -157,28 +155,28 @@ def _scoped(term, scope: str):
     return BNode(scope + term) if scope and isinstance(term, BNode) else term
 
 
-def _scope(graph: Graph) -> str:
+def _scope(name: IdentifiedNode) -> str:
     """A blank-node label prefix of a named graph's own (from a digest of its name)."""
-    return "g" + hashlib.sha256(str(graph.identifier).encode("utf-8")).hexdigest()[:8]
+    return "g" + hashlib.sha256(str(name).encode("utf-8")).hexdigest()[:8]
 
 
 def _sorted_lines(lines: list[str]) -> bytes:
     return ("\n".join(sorted({line for line in lines if line.strip()})) + "\n").encode("utf-8")
 
 
-def _trig(ds: Dataset, prefixes: dict[str, str]) -> str:
+def _trig(named: Sequence[tuple[IdentifiedNode, Graph]], prefixes: dict[str, str]) -> str:
     """TriG with the named graphs in order of their names, each block written by the (ordered)
     Turtle serializer; rdflib's own TriG writer follows store order, which varies between runs."""
     declared: dict[str, None] = {}  # the @prefix lines, in order, once
     blocks: list[str] = []
-    for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
-        lines = _canonical(graph, prefixes, _scope(graph)).serialize(format="turtle").split("\n")
+    for identifier, graph in sorted(named, key=lambda pair: str(pair[0])):
+        lines = _canonical(graph, prefixes, _scope(identifier)).serialize(format="turtle").split("\n")
         header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
         while header < len(lines) and lines[header].startswith("@prefix"):
             declared[lines[header]] = None
             header += 1
         body = lines[header:]
-        name = "" if isinstance(graph.identifier, BNode) else f"<{graph.identifier}> "  # unnamed: the default graph
+        name = "" if isinstance(identifier, BNode) else f"<{identifier}> "  # unnamed: the default graph
         blocks.append(f"{name}{{\n" + "\n".join(body).strip("\n") + "\n}\n")
     return "\n".join(sorted(declared)) + "\n\n" + "\n".join(blocks)
 
@@ -296,59 +294,131 @@ def write_atomic(path: Path, data: bytes) -> None:
         OutputError: the path is a folder or read-only, or the write failed (e.g. the disk is full);
             the previous file is left as it was.
     """
+    commit([stage(path, data)])
+
+
+@dataclass
+class Staged:
+    """A file written in full beside its ``path`` but not yet in its place (see :func:`stage`): an
+    unnamed file still open (``fd``), or a named temporary file (``tmp``)."""
+
+    path: Path
+    fd: int | None = None
+    tmp: Path | None = None
+
+
+def stage(path: Path, data: bytes, unnamed: bool = True) -> Staged:
+    """Write ``data`` to a temporary file beside ``path``, synced to disk, for :func:`commit` to rename
+    into place (with others: an export stages every file before the first replaces an old one).
+    ``unnamed=False`` (or a system without ``O_TMPFILE``) writes a named temporary file, which holds no
+    file descriptor until the commit.
+
+    Raises:
+        OutputError: as :func:`write_atomic`; nothing is left behind.
+    """
     path = Path(path)
-    try:
-        existing = os.stat(path)
-    except FileNotFoundError:
-        existing = None
-    except OSError as err:
-        raise OutputError(f"{path}: cannot write: {err.strerror}", hint="check the path") from err
-    if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise OutputError(f"{path} is a folder", hint="give a file name")
-    if existing is not None and not existing.st_mode & 0o222:
-        raise OutputError(f"{path} is read-only; towncase does not replace it",
-                          hint="remove it, make it writable (chmod u+w), or write somewhere else")
-    if existing is not None:
-        mode = stat.S_IMODE(existing.st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    mode = _mode_for(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _sweep_stale(path)
-        if not _write_unnamed(path, data, mode):
-            _write_named(path, data, mode)
-        _sync_folder(path.parent)
+        fd = _open_unnamed(path.parent, mode) if unnamed else None
+        if fd is not None:
+            try:
+                _write_all(fd, data, mode)
+            except BaseException:
+                os.close(fd)
+                raise
+            return Staged(path, fd=fd)
+        tmp = _temp_name(path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            try:
+                _write_all(fd, data, mode)
+            finally:
+                os.close(fd)
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+        return Staged(path, tmp=tmp)
     except OSError as err:
         raise OutputError(f"{path}: cannot write: {err.strerror}; the previous file is unchanged",
                           hint="check that the folder is writable and the disk not full") from err
 
 
-def _write_unnamed(path: Path, data: bytes, mode: int) -> bool:
-    """Write through an ``O_TMPFILE`` (Linux), named only once complete; False where the system or
-    the file system cannot (checked once per file system, before any byte is written)."""
+def commit(staged: list[Staged]) -> None:
+    """Rename staged files into place, in order, and make the renames durable; whatever happens, no
+    temporary file of theirs is left behind.
+
+    Raises:
+        OutputError: a rename failed; the files before it are in place, the others unchanged.
+    """
+    try:
+        for file in staged:
+            if file.fd is not None:  # named only now, and renamed at once
+                tmp = _temp_name(file.path)
+                try:
+                    _link(file.fd, tmp)
+                finally:
+                    os.close(file.fd)
+                    file.fd = None
+                file.tmp = tmp
+            if file.tmp is not None:
+                os.replace(file.tmp, file.path)
+                file.tmp = None
+        for folder in sorted({file.path.parent for file in staged}):
+            _sync_folder(folder)
+    except OSError as err:
+        raise OutputError(f"{err.filename or 'an output file'}: cannot write: {err.strerror}",
+                          hint="check that the folder is writable and the disk not full") from err
+    finally:
+        discard(staged)
+
+
+def discard(staged: list[Staged]) -> None:
+    """Drop staged files that were not committed (their old files stay as they were)."""
+    for file in staged:
+        if file.fd is not None:
+            os.close(file.fd)
+            file.fd = None
+        if file.tmp is not None:
+            _unlink_quietly(file.tmp)
+            file.tmp = None
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions ``path`` gets: its own if it exists, else ``0666`` less the umask.
+
+    Raises:
+        OutputError: the path is a folder or read-only, or cannot be examined.
+    """
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write: {err.strerror}", hint="check the path") from err
+    if stat.S_ISDIR(existing.st_mode):
+        raise OutputError(f"{path} is a folder", hint="give a file name")
+    if not existing.st_mode & 0o222:
+        raise OutputError(f"{path} is read-only; towncase does not replace it",
+                          hint="remove it, make it writable (chmod u+w), or write somewhere else")
+    return stat.S_IMODE(existing.st_mode)
+
+
+def _open_unnamed(folder: Path, mode: int) -> int | None:
+    """An ``O_TMPFILE`` (Linux) in ``folder``, to be named once complete; None where the system or the
+    file system cannot (checked once per file system, before any byte is written)."""
     flag = getattr(os, "O_TMPFILE", 0)
     if not flag:
-        return False
-    device = os.stat(path.parent).st_dev
+        return None
+    device = os.stat(folder).st_dev
     if device not in _UNNAMED_WORKS:
-        _UNNAMED_WORKS[device] = _try_unnamed(path.parent, flag)
+        _UNNAMED_WORKS[device] = _try_unnamed(folder, flag)
     if not _UNNAMED_WORKS[device]:
-        return False
-    fd = os.open(path.parent, flag | os.O_WRONLY, mode)
-    tmp = _temp_name(path)
-    try:
-        _write_all(fd, data, mode)
-        _link(fd, tmp)
-    finally:
-        os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    return True
+        return None
+    return os.open(folder, flag | os.O_WRONLY, mode)
 
 
 #: file system (device) → whether an ``O_TMPFILE`` can be created and given a name there.
@@ -383,20 +453,6 @@ def _link(fd: int, name: Path) -> None:
     at_fdcwd, at_empty_path = -100, 0x1000
     if libc.linkat(fd, b"", at_fdcwd, os.fsencode(name), at_empty_path) != 0:
         raise first
-
-
-def _write_named(path: Path, data: bytes, mode: int) -> None:
-    tmp = _temp_name(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        try:
-            _write_all(fd, data, mode)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
 
 
 def _write_all(fd: int, data: bytes, mode: int) -> None:
@@ -466,24 +522,44 @@ def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMAT
     if base is not None:
         check_base(base)
     prefixes = rebased_prefixes(base)
-    graphs = {g.identifier: (rebase(g, base) if base else bound_copy(g)) for g in ds.graphs() if len(g)}
-    # Every file is serialised before the first is written: a failure leaves the folder as it was,
-    # never half old and half new.
-    files: list[tuple[Written, bytes]] = []
-    for name in sorted(graphs, key=str):
-        for fmt in (f for f in formats if f in GRAPH_FORMATS):
-            files.append((Written(out_dir / f"{_stem(name)}.{fmt}", len(graphs[name]), URIRef(_move(str(name), base))),
-                          serialize(graphs[name], fmt, prefixes)))
-    whole = bind_prefixes(Dataset(), prefixes)
-    for name in sorted(graphs, key=str):
-        target = whole.graph(URIRef(_move(str(name), base)))
-        target += graphs[name]
-    for fmt in (f for f in formats if f in DATASET_FORMATS):
-        files.append((Written(out_dir / f"towncase.{fmt}", sum(len(g) for g in graphs.values())),
-                      serialize(whole, fmt, prefixes)))
-    for done, data in files:
-        write_atomic(done.path, data)
-    return [done for done, _ in files]
+    graphs = {g.identifier: (rebase(g, base) if base else g) for g in ds.graphs() if len(g)}
+    names = sorted(graphs, key=str)
+    named = [(URIRef(_move(str(name), base)), graphs[name]) for name in names]
+    # One file at a time is serialised and staged beside its place; none replaces an old file before
+    # all are staged, so a failure leaves the folder as it was, never half old and half new.
+    planned: list[tuple[Written, tuple[str, Graph | None]]] = [(Written(out_dir / f"{_stem(name)}.{fmt}", len(graphs[name]), moved), (fmt, graphs[name]))
+               for name, (moved, _) in zip(names, named, strict=True) for fmt in formats if fmt in GRAPH_FORMATS]
+    planned += [(Written(out_dir / f"towncase.{fmt}", sum(len(g) for g in graphs.values())), (fmt, None))
+                for fmt in formats if fmt in DATASET_FORMATS]
+    held = _unnamed_budget(len(planned))
+    staged: list[Staged] = []
+    try:
+        for done, (fmt, graph) in planned:
+            data = serialize(graph, fmt, prefixes) if graph is not None else _dataset_format(named, fmt, prefixes)
+            staged.append(stage(done.path, data, unnamed=len(staged) < held))
+            del data
+        commit(staged)
+    finally:
+        discard(staged)
+    return [done for done, _ in planned]
+
+
+def _unnamed_budget(files: int) -> int:
+    """How many staged files may stay open unnamed (``O_TMPFILE``) until the commit: the soft limit on open
+    files is raised towards the hard one as far as ``files`` need; the rest are staged as named temporary
+    files (which a ``SIGKILL`` can leave behind, for the next write to sweep)."""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = files + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return files if soft == resource.RLIM_INFINITY else max(0, min(files, soft - 256))
 
 
 def _stem(name) -> str:
