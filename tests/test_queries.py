@@ -40,6 +40,7 @@ QUESTIONS = [n for n in NAMES if n not in VIOLATIONS]
 CATALOGUE = query.catalogue()
 DIANKOU = "place:shaoxing-zhuji-diankou"
 CJK = re.compile(r"[\u4e00-\u9fff]")
+T = "https://w3id.org/towncase/"  # the IRIs of the goldens' rows start so
 
 #: The questions of the issue, each answered by a stored query (the catalogue may hold more).
 QUESTIONS_OF_THE_ISSUE = {
@@ -510,14 +511,34 @@ def test_basis_violation_reports_a_claim_whose_triple_is_not_asserted(dataset):
     assert rows == {(MINT["claim"]("diankou-2022-hailiang-co-member-of-fund-alliance"), TC.memberOf)}
 
 
-def test_certainty_stated_drops_exactly_the_reported_rows_of_new_resident_services():
-    """The 10万 locals and 8万 new residents rest on “有人曾评价说” (reported); with certainty=basis:stated the
-    reviewed golden is the full one without those two rows and nothing else."""
-    full, stated = _golden_rows("new-resident-services"), _golden_rows("new-resident-services.stated")
-    reported = [row["?item"] for row in full if row["?basisLabel"] == '"转述"@zh-Hans']
-    assert reported == [f"<{T}id/observation/diankou-2022-diankou-locals-population>",
-                        f"<{T}id/observation/diankou-2022-diankou-new-residents-population>"]
-    assert stated == [row for row in full if row["?item"] not in reported]
+#: (full golden, its certainty=basis:stated golden, the item column, the items known otherwise, their basis)
+CERTAINTY_GOLDENS = [
+    # the 10万 locals and 8万 new residents rest on “有人曾评价说” (reported)
+    ("new-resident-services", "new-resident-services.stated", "?item",
+     [f"<{T}id/observation/diankou-2022-diankou-locals-population>",
+      f"<{T}id/observation/diankou-2022-diankou-new-residents-population>"], '"转述"@zh-Hans'),
+    # the alliance's members rest only on “亮点纷呈:” (inferred claims on tc:memberOf)
+    ("common-prosperity-funds", "common-prosperity-funds.stated", "?item",
+     [f"<{T}id/organization/{org}>" for org in ("diai-zhikong", "hailiang-co", "jianpei-textile")], '"编者推断"@zh-Hans'),
+    # the 侠父村 sites placed by their paragraph, the trail (twice: in 杭坞山 and in 侠父村), 清风馆 in 店口
+    ("culture-and-heritage.en", "culture-and-heritage.stated.en", "?item",
+     [f"<{T}id/place/shaoxing-zhuji-diankou-{site}>" for site in (
+         "xuan-xiafu-former-residence", "changlan-old-street", "hangwu-mountain-trail", "hangwu-mountain-trail",
+         "party-building-ecological-park", "xiafu-qingfeng-hall")], '"inferred"@en'),
+]
+
+
+@pytest.mark.parametrize(("full_stem", "stated_stem", "column", "others", "basis"), CERTAINTY_GOLDENS,
+                         ids=[c[0] for c in CERTAINTY_GOLDENS])
+def test_certainty_stated_drops_exactly_the_other_rows(full_stem, stated_stem, column, others, basis):
+    """With certainty=basis:stated the reviewed golden is the full one without the rows known otherwise
+    (each checked against the data and the source text) and nothing else; as those rows exist, a query
+    that ignored certainty would fail its golden."""
+    full, stated = _golden_rows(full_stem), _golden_rows(stated_stem)
+    known_otherwise = [row for row in full if row["?basisLabel"] not in ('"原文陈述"@zh-Hans', '"stated"@en')]
+    assert sorted(row[column] for row in known_otherwise) == sorted(others)
+    assert {row["?basisLabel"] for row in known_otherwise} == {basis}
+    assert stated == [row for row in full if row not in known_otherwise]
 
 
 @pytest.mark.slow
@@ -541,6 +562,71 @@ def test_a_claim_on_a_programmes_target_group_gives_its_rows_basis(dataset):
 
     assert bases(dataset) == {"stated"} and bases(claimed) == {"inferred"}
     assert bases(claimed, certainty="basis:stated") == set() and bases(dataset, certainty="basis:stated") == {"stated"}
+
+
+def _with_basis(dataset, bases: dict[URIRef, str]) -> Graph:
+    """A copy of the dataset's triples where each given observation or outcome has another basis."""
+    copy = Graph()
+    copy.addN((s, p, o, copy) for s, p, o in dataset.triples((None, None, None)))
+    for fact, basis in bases.items():
+        assert (fact, TC.basis, None) in copy, fact
+        copy.set((fact, TC.basis, URIRef(PREFIXES["basis"] + basis)))
+    return copy
+
+
+def _answer(graph, name: str, **params) -> list:
+    q = CATALOGUE[name]
+    return list(query.run(graph, q, query.bind(graph, q, params, "en")))
+
+
+def test_certainty_filters_the_outcomes_of_policies_by_theme_not_the_programmes(dataset):
+    """The shipped outcomes are all stated; made reported, a programme's outcomes show it, and with
+    certainty=basis:stated the programme keeps one row with no outcome (as a programme without
+    outcomes has) instead of vanishing."""
+    programme = MINT["programme"]("diankou-government-service-110-reform")
+    rows = [r for r in _answer(dataset, "policies-by-theme") if r.programme == programme]
+    outcomes = {r.outcome for r in rows}
+    assert len(outcomes) > 1 and {str(r.basisLabel) for r in rows} == {"stated"}
+    reported = _with_basis(dataset, {o: "reported" for o in outcomes})
+    rows = [r for r in _answer(reported, "policies-by-theme") if r.programme == programme]
+    assert {r.outcome for r in rows} == outcomes and {str(r.basisLabel) for r in rows} == {"reported"}
+    rows = [r for r in _answer(reported, "policies-by-theme", certainty="basis:stated") if r.programme == programme]
+    assert [(r.outcome, r.basisLabel) for r in rows] == [(None, None)]
+    rows = [r for r in _answer(reported, "policies-by-theme", certainty="basis:reported") if r.programme == programme]
+    assert {r.outcome for r in rows} == outcomes
+
+
+def test_certainty_picks_the_latest_value_known_that_way_in_indicator_by_town(dataset):
+    """Diankou's latest land area is the article's 176.43 km² (2022); were it reported, the latest stated
+    value would be S1's of 2021, and without certainty the 2022 one shows as reported."""
+    latest, earlier = (MINT["observation"](f"diankou-2022-diankou-land-area{s}") for s in ("", "-2021"))
+
+    def answer(graph, **params):
+        return [(r.observation, str(r.basisLabel)) for r in _answer(graph, "indicator-by-town", **params)
+                if r.town == TOWN]
+
+    assert answer(dataset) == answer(dataset, certainty="basis:stated") == [(latest, "stated")]
+    reported = _with_basis(dataset, {latest: "reported"})
+    assert answer(reported) == [(latest, "reported")]
+    assert answer(reported, certainty="basis:stated") == [(earlier, "stated")]
+
+
+def test_derived_ratios_show_both_bases_and_certainty_needs_both(dataset):
+    """Population density of 2021 divides S1's residents by S1's land area: with the land area made
+    reported, the row shows stated over reported, and certainty=basis:stated (or reported) drops it,
+    as only one of its inputs is known that way."""
+    land = MINT["observation"]("diankou-2022-diankou-land-area-2021")
+
+    def answer(graph, **params):
+        return {(r.perObservation, str(r.basisLabel), str(r.perBasisLabel))
+                for r in _answer(graph, "derived-ratios", **params)}
+
+    shipped = answer(dataset)
+    assert (land, "stated", "stated") in shipped and answer(dataset, certainty="basis:stated") == shipped
+    reported = _with_basis(dataset, {land: "reported"})
+    assert (land, "stated", "reported") in answer(reported)
+    assert answer(reported, certainty="basis:stated") == shipped - {(land, "stated", "stated")}
+    assert answer(reported, certainty="basis:reported") == set()
 
 
 def test_every_quality_check_has_a_breaking_fixture():
@@ -1045,7 +1131,6 @@ def _read(expr, everywhere: dict[str, int]) -> set[str]:
 # Issue 7: which reviewed golden row proves which item (each row was checked against
 # data/diankou-2022/sources/diankou-2022-common-prosperity-case.txt)
 
-T = "https://w3id.org/towncase/"
 ISSUE_7 = [
     # (item, golden, key column, key, {column: expected cell})
     ("10万 locals: reported (有人曾评价说)", "observations-of-indicator.population", "?observation",
