@@ -587,7 +587,7 @@ def test_certainty_filters_the_outcomes_of_policies_by_theme_not_the_programmes(
     rows = [r for r in _answer(dataset, "policies-by-theme") if r.programme == programme]
     outcomes = {r.outcome for r in rows}
     assert len(outcomes) > 1 and {str(r.basisLabel) for r in rows} == {"stated"}
-    reported = _with_basis(dataset, {o: "reported" for o in outcomes})
+    reported = _with_basis(dataset, dict.fromkeys(outcomes, "reported"))
     rows = [r for r in _answer(reported, "policies-by-theme") if r.programme == programme]
     assert {r.outcome for r in rows} == outcomes and {str(r.basisLabel) for r in rows} == {"reported"}
     rows = [r for r in _answer(reported, "policies-by-theme", certainty="basis:stated") if r.programme == programme]
