@@ -28,6 +28,7 @@ EXTRACTION_SOURCE = ROOT / "tests" / "fixtures" / "extract" / "datang-s1.txt"  #
 ARTICLE_CASE = "diankou-2022"
 UNIT = {name: URIRef(PREFIXES["unit"] + name) for name in ("NUM", "CCY_CNY", "FRACTION", "UNITLESS", "KiloM2", "YR")}
 INDICATOR = PREFIXES["indicator"]
+STATED = URIRef(PREFIXES["basis"] + "stated")
 
 #: What the reader proposes from the article that no hand-made observation holds, each checked against
 #: the article and data/diankou-2022/README.md ("Enumerated counts", "Vague quantities"):
@@ -381,6 +382,10 @@ def test_round_trip_extract_review_apply_validates(tmp_path, case_folder):
     graph = load.case(FIXTURE.name, data)
     assert len(set(graph.subjects(RDF.type, TC.Observation))) == 13
     by_written = {str(graph.value(o, TC.valueAsWritten)): o for o in graph.subjects(RDF.type, TC.Observation)}
+    # how each is known: the quote holding the value is verbatim in the source, so the source states it,
+    # also where the time is assumed (今年7月) or only a bound (2011年前); no "fact without a basis" warning
+    assert {o: graph.value(o, TC.basis) for o in by_written.values()} == dict.fromkeys(by_written.values(), STATED)
+    assert not [f for f in checked.findings if f.focus in by_written.values() and f.path == TC.basis]
     debt = by_written["470多万元"]  # 2011年前: a bound, not the year 2011
     assert (graph.value(debt, TC.referenceTime), str(graph.value(debt, TC.notAfter)),
             str(graph.value(debt, TC.dateAsWritten))) == (None, "2011", "2011年前")
@@ -427,6 +432,7 @@ def test_round_trip_from_new_case_with_a_fact_extraction_block(tmp_path):
                   if str(graph.value(o, TC.valueAsWritten)) == "288.2亿元")
     assert (str(graph.value(output, TC.referenceTime)), str(graph.value(output, TC.startDate))) == ("2015-08", "2015-01")
     assert graph.value(output, TC.indicator) == URIRef(INDICATOR + "industrial-output")
+    assert set(graph.objects(None, TC.basis)) == {STATED}
 
 
 def test_rows_with_no_decision_are_not_applied(tmp_path, case_folder):

@@ -38,6 +38,10 @@ UNIT_SCHEME = URIRef(BASE + "concept/unit")
 UNIT = {name: URIRef(PREFIXES["unit"] + name) for name in ("CCY_CNY", "NUM", "FRACTION", "UNITLESS")}
 DIMENSIONLESS = {UNIT["FRACTION"], UNIT["UNITLESS"]}
 COMPARATORS = ("exact", "more-than", "at-least", "about", "less-than", "at-most")
+#: How an applied row is known (``tc:basis``): its value as written stands in a quote checked verbatim in
+#: the source, so the source states it. An assumed time is an assumption about the time, not the value,
+#: and stays recorded as such (``tc:referenceTimeAssumed``, the note), as in the hand-made data.
+STATED = URIRef(PREFIXES["basis"] + "stated")
 
 #: The review sheet's columns, in order: the reviewer's four first, then the proposal, then where it is from.
 COLUMNS = ("id", "decision", "subject", "indicator", "notes",
@@ -899,6 +903,7 @@ def _describe(graph: Graph, observation: URIRef, apart: str, row: ReviewRow, sub
     zh = f"{subject_labels.get('zh', curie(subject))}{indicator_labels.get('zh', curie(indicator))}{suffix}"
     en = f"{indicator_labels.get('en', curie(indicator))} of {subject_labels.get('en', curie(subject))}"
     graph.add((observation, RDF.type, TC.Observation))
+    graph.add((observation, TC.basis, STATED))
     graph.add((observation, RDFS.label, Literal(zh, lang="zh-Hans")))
     graph.add((observation, RDFS.label, Literal(en + (f" {suffix}" if suffix else ""), lang="en")))
     graph.add((observation, TC.subject, subject))
