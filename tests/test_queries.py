@@ -579,6 +579,7 @@ def _answer(graph, name: str, **params) -> list:
     return list(query.run(graph, q, query.bind(graph, q, params, "en")))
 
 
+@pytest.mark.slow
 def test_certainty_filters_the_outcomes_of_policies_by_theme_not_the_programmes(dataset):
     """The shipped outcomes are all stated; made reported, a programme's outcomes show it, and with
     certainty=basis:stated the programme keeps one row with no outcome (as a programme without

@@ -308,7 +308,7 @@ def open_files() -> int:
 @pytest.mark.parametrize("unnamed", [True, False], ids=["o-tmpfile", "named-temporary"])
 def test_an_export_failing_midway_leaves_every_old_file_and_no_temporary_file(tmp_path, monkeypatch, dataset, unnamed):
     out = tmp_path / "export"
-    export.export(dataset, out, ("ttl", "nq"))
+    export.export(dataset, out, ("nt",))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     if not unnamed:
         monkeypatch.setattr(export, "_open_unnamed", lambda folder, mode: None)
@@ -323,7 +323,7 @@ def test_an_export_failing_midway_leaves_every_old_file_and_no_temporary_file(tm
     monkeypatch.setattr(export, "serialize", fails_on_the_third_file)
     files = open_files()
     with pytest.raises(OSError):
-        export.export(dataset, out, ("ttl", "nq"), base="https://example.org/elsewhere/")  # every file differs
+        export.export(dataset, out, ("nt",), base="https://example.org/elsewhere/")  # every file differs
     assert len(calls) == 3 and open_files() == files
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert leftovers(out) == []
@@ -331,7 +331,7 @@ def test_an_export_failing_midway_leaves_every_old_file_and_no_temporary_file(tm
 
 def test_an_export_beyond_the_open_file_budget_stages_named_files_and_writes_the_same_bytes(tmp_path, monkeypatch,
                                                                                           dataset):
-    export.export(dataset, tmp_path / "held")
+    export.export(dataset, tmp_path / "held", ("nt",))
     monkeypatch.setattr(export, "_unnamed_budget", lambda files: 2)
     named = []
     real_stage = export.stage
@@ -341,7 +341,7 @@ def test_an_export_beyond_the_open_file_budget_stages_named_files_and_writes_the
         return real_stage(path, data, unnamed)
 
     monkeypatch.setattr(export, "stage", stage)
-    export.export(dataset, tmp_path / "named")
+    export.export(dataset, tmp_path / "named", ("nt",))
     assert named[:2] == [False, False] and all(named[2:]) and len(named) > 2
     assert ({p.name: p.read_bytes() for p in (tmp_path / "held").iterdir()}
             == {p.name: p.read_bytes() for p in (tmp_path / "named").iterdir()})
