@@ -20,7 +20,7 @@ SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "sources").
 
 #: The fast lane (``pytest -m "not slow"``) runs each parametrized test on its first FAST_CASES parameter
 #: sets only; the others are marked slow, and the full suite (CI) runs them all.
-FAST_CASES = 2
+FAST_CASES = 1
 
 
 @pytest.hookimpl(tryfirst=True)  # before the -m selection reads the marks
