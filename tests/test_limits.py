@@ -78,7 +78,7 @@ def test_a_huge_query_text_is_refused_before_parsing():
 
 
 def test_an_engine_error_while_rows_are_produced_exits_3():
-    result = CliRunner().invoke(main, ["query", "-e", "SELECT (SUM(?o) AS ?x) WHERE { ?s ?p ?o }"])
+    result = CliRunner().invoke(main, ["query", "--store", "rdflib", "-e", "SELECT (SUM(?o) AS ?x) WHERE { ?s ?p ?o }"])
     assert result.exit_code == 3, result.output
     assert "SPARQL engine failed" in result.output and "Traceback" not in result.output
     with pytest.raises(EngineError):
@@ -86,7 +86,7 @@ def test_an_engine_error_while_rows_are_produced_exits_3():
 
 
 def test_debug_shows_the_traceback():
-    result = CliRunner().invoke(main, ["--debug", "query", "-e", "SELECT (SUM(?o) AS ?x) WHERE { ?s ?p ?o }"])
+    result = CliRunner().invoke(main, ["--debug", "query", "--store", "rdflib", "-e", "SELECT (SUM(?o) AS ?x) WHERE { ?s ?p ?o }"])
     assert result.exit_code == 3 and "Traceback" in result.output
 
 

@@ -136,8 +136,8 @@ def _store_option(func):
     """``--store auto|rdflib|oxigraph``: the engine that holds the cases (see towncase.store)."""
     return click.option("--store", "store_kind", type=click.Choice(list(store.STORES)), default="auto",
                         show_default=True,
-                        help="The engine that holds the cases: rdflib in memory, or Oxigraph on disk (cached "
-                             f"across runs); auto takes Oxigraph above {store.AUTO_BYTES // 2**20} MiB of RDF.")(func)
+                        help="The engine that holds the cases: Oxigraph on disk, cached across runs (auto), or "
+                             "rdflib in memory, every file parsed again.")(func)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -205,8 +206,35 @@ def cell(term: Any) -> Cell | None:
         return Cell("bnode", str(term))
     if isinstance(term, Literal):
         typed = None if term.datatype is None or str(term.datatype) == XSD_STRING else str(term.datatype)
-        return Cell("literal", str(term), language=term.language or None, datatype=None if term.language else typed)
+        return Cell("literal", canonical_number(str(term), typed), language=term.language or None,
+                    datatype=None if term.language else typed)
     return Cell("literal", str(term))
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMBER = {_XSD + "decimal": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"), _XSD + "integer": re.compile(r"[+-]?\d+"),
+           _XSD + "double": re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN")}
+
+
+def canonical_number(lexical: str, datatype: str | None) -> str:
+    """A well-formed ``xsd:decimal``, ``xsd:integer`` or ``xsd:double`` in the form Oxigraph keeps it
+    (``176.430`` → ``176.43``, ``1680000000.0`` → ``1680000000``, ``+05`` → ``5``, ``1.5E2`` → ``150``), so
+    both engines print one form of a value; any other literal (an ill-formed one too) as written."""
+    pattern = _NUMBER.get(datatype or "")
+    if pattern is None or not pattern.fullmatch(lexical):
+        return lexical
+    if datatype == _XSD + "double":
+        number = float(lexical)
+        if number != number or number in (float("inf"), float("-inf")):
+            return lexical.lstrip("+")
+        value = Decimal(repr(number))  # the shortest digits that read back as the same double, as Oxigraph's
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    value = Decimal(lexical)
+    if not value:
+        return "0"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def text(term: Any) -> str:
