@@ -538,9 +538,10 @@ def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMAT
             data = serialize(graph, fmt, prefixes) if graph is not None else _dataset_format(named, fmt, prefixes)
             staged.append(stage(done.path, data, unnamed=len(staged) < held))
             del data
-        commit(staged)
-    finally:
+    except BaseException:
         discard(staged)
+        raise
+    commit(staged)
     return [done for done, _ in planned]
 
 

@@ -382,7 +382,6 @@ def strict_triples(path: Path) -> list:
     return inputs.check_syntax(inputs.read_text(path), fmt, path)
 
 
-
 #: :func:`strict_triples` as a tuple, once per process and version of the file (do not mutate).
 strict_parsed: Callable[[Path], tuple] = _per_version(lambda path: tuple(strict_triples(path)))
 

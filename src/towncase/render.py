@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ import pyoxigraph
 from wcwidth import wcswidth, wcwidth
 
 from .errors import ParameterError, UnknownNameError
-from .prefixes import curie_of
+from .prefixes import PREFIXES, curie_of
 from .store import XSD_STRING, Answer, bcp47
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def cell(term: Any) -> Cell | None:
     return Cell("literal", str(term))
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = PREFIXES["xsd"]
 _NUMBER = {_XSD + "decimal": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"), _XSD + "integer": re.compile(r"[+-]?\d+"),
            _XSD + "double": re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN")}
 
@@ -225,14 +226,13 @@ def canonical_number(lexical: str, datatype: str | None) -> str:
         return lexical
     if datatype == _XSD + "double":
         number = float(lexical)
-        if number != number or number in (float("inf"), float("-inf")):
+        if not math.isfinite(number):
             return lexical.lstrip("+")
         value = Decimal(repr(number))  # the shortest digits that read back as the same double, as Oxigraph's
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    value = Decimal(lexical)
-    if not value:
-        return "0"
+    else:
+        value = Decimal(lexical)
+        if not value:
+            return "0"  # -0.0 too: a decimal has no negative zero
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 

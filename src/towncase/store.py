@@ -13,10 +13,11 @@
 Both answer every stored query with the same rows (a test runs the whole catalogue on both). Two
 differences are Oxigraph's and are undone on the way out: it keeps language tags lower-cased (towncase
 gives them back in BCP 47's recommended case, ``zh-Hans``), and it keeps numbers in canonical form
-(``176.430`` comes back as ``176.43``: the same value), the form towncase prints from rdflib too. Parameters are bound as typed terms on both:
-rdflib's ``initBindings``; on Oxigraph, a stored query's own text with each typed term written in place
-of its variable (:func:`towncase.query.written_in`, as for a store reached over the SPARQL Protocol),
-and the user's own query written back from the algebra with the terms in place (:mod:`towncase.algebra`).
+(``176.430`` comes back as ``176.43``: the same value), the form towncase prints from rdflib too.
+Parameters are bound as typed terms on both: rdflib's ``initBindings``; on Oxigraph, a stored query's
+own text with each typed term written in place of its variable (:func:`towncase.query.written_in`, as
+for a store reached over the SPARQL Protocol), and the user's own query written back from the algebra
+with the terms in place (:mod:`towncase.algebra`).
 """
 
 from __future__ import annotations

@@ -429,7 +429,8 @@ def _check_part(data: load.Corpus, case: load.CaseFolder | None, inference: str,
                 part_report.add(triple)
     subjects = {rdflib_term(t.subject) for triples in own_triples.values() for t in triples}
     extra = list(_quote_findings(own, view, subjects, where)) + list(_value_findings(view, subjects))
-    store.bulk_extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in load.strict_parsed(resources.ontology_file()))
+    store.bulk_extend(pyoxigraph.Quad(t.subject, t.predicate, t.object)
+                      for t in load.strict_parsed(resources.ontology_file()))
     for stored in catalogue.catalogue().values():
         if stored.name.endswith("-violation"):
             _, names, rows, _, _ = oxigraph_rows(store, stored.text, stored.form, [], stored.lang_columns, QUALITY_ROWS)
