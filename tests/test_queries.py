@@ -984,6 +984,16 @@ def test_wrap_and_width_count_wide_characters():
     assert "".join(lines).replace(" ", "") == "在店口这个神奇的地方,有6家上市公司andaveryveryverylongword"
 
 
+@pytest.mark.parametrize("char, columns", [
+    ("店", 2), ("ａ", 2), ("，", 2), ("。", 2), ("（", 2), ("㎡", 2), ("😀", 2),  # CJK, fullwidth forms, emoji
+    ("a", 1), ("é", 1), ("·", 1), ("“", 1), ("²", 1), ("—", 1),  # narrow, and East Asian ambiguous
+    ("\u0301", 0), ("\u200b", 0), ("\u200d", 0), ("\t", 0), ("\u1160", 0),  # combining, format, control, jamo
+])
+def test_char_width_is_the_columns_a_terminal_draws(char, columns):
+    assert render.char_width(char) == columns
+    assert render.width(f"x{char}y") == columns + 2
+
+
 def test_records_layout_keeps_every_character():
     text = render.records(["quote"], [["店口镇现有国家级技术中心3个、院士工作站4个、省级研究院14个" * 3]], 40)
     assert all(render.width(line) <= 40 for line in text.splitlines())

@@ -22,9 +22,9 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from importlib.metadata import version
 from pathlib import Path
 
+from . import __version__
 from .errors import InputError
 
 CACHE_ENV = "TOWNCASE_CACHE"
@@ -60,17 +60,12 @@ def root(data_roots: Iterable[Path] = ()) -> Path:
 def digest(parts: Iterable[tuple[str, Iterable[Path]]], *salt: str) -> str:
     """A key for what ``parts`` (role → files) hold: their names and contents, towncase's version and
     :data:`FORMAT`, and ``salt`` (e.g. the engine's version)."""
-    whole = hashlib.sha256(f"towncase {_version()} cache {FORMAT} {' '.join(salt)}\n".encode())
+    whole = hashlib.sha256(f"towncase {__version__} cache {FORMAT} {' '.join(salt)}\n".encode())
     for role, files in parts:
         whole.update(f"[{role}]\n".encode())
         for path in files:
             whole.update(f"{Path(path).name} {_content_digest(path)}\n".encode())
     return whole.hexdigest()[:40]
-
-
-@lru_cache(maxsize=1)
-def _version() -> str:
-    return version("towncase")
 
 
 def _content_digest(path: Path) -> str:

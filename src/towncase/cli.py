@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import bounded, render, resources, store
+from . import __version__, bounded, render, resources, store
 from . import catalogue as query_stage
 from .errors import EngineError, LimitError, TowncaseError
 
@@ -141,7 +141,7 @@ def _store_option(func):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="towncase", prog_name="towncase")  # read when asked, not at import
+@click.version_option(__version__, prog_name="towncase")
 @click.option("--debug", is_flag=True, help="Show tracebacks and the engines' warnings and logging.")
 def main(debug: bool) -> None:
     """towncase: a knowledge graph of Chinese town-development cases (城镇发展案例知识图谱).
@@ -435,9 +435,7 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force
 
     done = build_stage.build(out_dir, formats or export_stage.DEFAULT_FORMATS, base, progress=_progress, data=data,
                              force=force)
-    from importlib.metadata import version
-
-    click.echo(render.build_summary(done, version("towncase")))
+    click.echo(render.build_summary(done, __version__))
     for failed in (v for v in (done.validation, done.links) if v is not None and not v.conforms):
         click.echo(render.validation_report(failed))
         sys.exit(EXIT_NONCONFORMING)

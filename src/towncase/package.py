@@ -32,14 +32,13 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID, XSD
 from rdflib.term import IdentifiedNode
 
-from . import export, link, load, query, resources
+from . import __version__, export, link, load, query, resources
 from .errors import InputError, OutputError
 from .namespaces import BASE, GRAPH, PREFIXES, TC, bind_prefixes
 
@@ -112,7 +111,7 @@ def package(ds: Dataset, out_dir: Path, base: str | None = None, download_url: s
         OutputError: the folder cannot be written (nothing is changed then).
     """
     out_dir = Path(out_dir)
-    release = version("towncase")
+    release = __version__
     root = base or BASE
     download_url = download_url or f"{root}release/{release}/"
     if not download_url.endswith("/"):
