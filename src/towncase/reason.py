@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
@@ -64,20 +64,21 @@ class Inference:
     def __len__(self) -> int:
         return len(self.found)
 
-    def oxigraph_triples(self) -> tuple[list, list[str]]:
-        """The inferred triples as pyoxigraph triples in one canonical order, and their N-Triples text
-        (the order)."""
+    def ntriples(self) -> bytes:
+        """The inferred triples as Oxigraph writes them in N-Triples, one line each, in one canonical order
+        (the lines sorted), language tags as Oxigraph keeps them (lower case)."""
         import pyoxigraph
 
         if isinstance(self.found, Graph):
             from .store import oxigraph_term
 
-            triples = [pyoxigraph.Triple(*(oxigraph_term(t) for t in triple)) for triple in self.found]
+            triples = (pyoxigraph.Triple(*(oxigraph_term(t) for t in triple)) for triple in self.found)
         else:
-            triples = [pyoxigraph.Triple(s, p, o) for s, p, o in self.found]
-        texts = [str(triple) for triple in triples]
-        order = sorted(range(len(triples)), key=texts.__getitem__)
-        return [triples[i] for i in order], [texts[i] for i in order]
+            triples = (pyoxigraph.Triple(s, p, o) for s, p, o in self.found)
+        # Written by Oxigraph and sorted as bytes: a tenth of the time of sorting each triple's str().
+        lines = cast(bytes, pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
+        lines.sort()
+        return b"".join(lines)
 
 
 #: How owlrl marks a contradiction it finds (e.g. a member of two disjoint classes).
@@ -557,11 +558,12 @@ class _Clock:
         self.deadline = None if timeout is None else time.monotonic() + timeout
 
     def watch(self, items: Iterable) -> Iterator:
-        """``items``, looking at the clock every :attr:`EVERY` of them."""
-        for done, item in enumerate(items):
-            if not done % self.EVERY:
-                self.check()
-            yield item
+        """``items``, looking at the clock every :attr:`EVERY` of them (taken a batch at a time: counting
+        each in Python cost a fifth of reading a store's triples)."""
+        items = iter(items)
+        while batch := list(itertools.islice(items, self.EVERY)):
+            self.check()
+            yield from batch
 
     def check(self) -> None:
         """Raise :class:`LimitError` when the time is up."""
