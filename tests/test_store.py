@@ -21,7 +21,7 @@ from rdflib.namespace import XSD
 from test_queries import CATALOGUE, GOLDEN_CASES, order_keys
 
 from towncase import algebra, cache, load, query, store
-from towncase.errors import InputError, ParameterError
+from towncase.errors import InputError, ParameterError, RDFSyntaxError
 
 #: The golden cases (every query, its parameters and languages), each asked once over all shipped cases.
 CASES = sorted({(name, tuple(sorted(params.items())), lang) for _, name, params, lang, _ in GOLDEN_CASES})
@@ -190,6 +190,66 @@ def test_an_entity_typed_by_a_case_and_the_reference_data_is_refused_by_both_sto
         encoding="utf-8")
     with pytest.raises(InputError, match=r"place:zhejiang is typed \(minted\) here and in .*reference"):
         store.open_store(load.corpus([mine], shipped=False, env=False), kind)
+
+
+def _built(data, monkeypatch, workers: bool, batch: int = store.LOAD_QUADS):
+    """A new in-memory Oxigraph store of ``data`` as the cold load builds it, its files parsed by worker
+    processes or in this one, bulk-loaded ``batch`` quads at a time."""
+    import pyoxigraph
+
+    monkeypatch.setattr(store, "PARALLEL_BYTES", 0 if workers else 2**62)
+    monkeypatch.setattr(store, "LOAD_QUADS", batch)
+    return store._fill(pyoxigraph.Store, data)
+
+
+def _quads(oxigraph) -> list[tuple]:
+    """The store's quads, each blank node as ``_`` (its label is fresh on every load), sorted."""
+    import pyoxigraph
+
+    return sorted(tuple("_" if isinstance(t, pyoxigraph.BlankNode) else str(t) for t in q) for q in oxigraph)
+
+
+@pytest.mark.parametrize("workers, batch", [(False, store.LOAD_QUADS), (True, store.LOAD_QUADS), (True, 2_000)],
+                         ids=["one-process", "workers", "workers-small-loads"])
+def test_the_cold_load_holds_the_files_as_oxigraph_parses_them(corpus, monkeypatch, workers, batch):
+    """Whether its files are parsed by worker processes, and however many loads it takes, the store holds
+    every file's triples in its part's named graph, as Oxigraph's strict parser reads them."""
+    import pyoxigraph
+
+    built, sizes = _built(corpus, monkeypatch, workers, batch)
+    expected = pyoxigraph.Store()
+    for name, files in load.parts(corpus):
+        graph = pyoxigraph.NamedNode(str(name))
+        for path in files:
+            expected.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, graph) for t in load.strict_triples(path))
+    assert _quads(built) == _quads(expected)
+    assert len({q.subject for q in built if isinstance(q.subject, pyoxigraph.BlankNode)}) == \
+        len({q.subject for q in expected if isinstance(q.subject, pyoxigraph.BlankNode)})
+    assert sizes == {str(g): n for g, n in store.RdflibStore(load.dataset(corpus)).graph_sizes().items()}
+
+
+@pytest.mark.parametrize("workers", [False, True], ids=["one-process", "workers"])
+def test_a_syntax_error_names_its_file_line_and_column_wherever_it_was_parsed(tmp_path, monkeypatch, workers):
+    """A file parsed by a worker process fails as one parsed here does: the first bad file in the
+    corpus's order, with its line, column and hint, and no cache entry left behind."""
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    mine = _case_copy(tmp_path)
+    for name in ("broken", "zz-broken-too"):
+        (mine / "copy-2022" / f"{name}.ttl").write_text(
+            "@prefix ex: <https://example.org/> .\n\nex:a ex:b ex:c ;\n    ex:d .\n", encoding="utf-8")
+    data = load.corpus([mine], shipped=False, env=False)
+    monkeypatch.setattr(store, "PARALLEL_BYTES", 0 if workers else 2**62)
+    with pytest.raises(RDFSyntaxError) as raised:
+        store.open_store(data, "oxigraph")
+    error = raised.value
+    assert (error.file, error.line) == (str(mine / "copy-2022" / "broken.ttl"), 4)
+    assert error.column and error.hint
+    with pytest.raises(RDFSyntaxError) as alone:
+        load.strict_triples(mine / "copy-2022" / "broken.ttl")
+    expected = alone.value
+    assert (str(error), error.file, error.line, error.column, error.hint) == \
+        (str(expected), expected.file, expected.line, expected.column, expected.hint)
+    assert not [p for p in (tmp_path / "cache" / "stores").iterdir() if not p.name.startswith(".")]
 
 
 def test_the_cache_is_never_inside_a_data_folder(tmp_path, monkeypatch):
