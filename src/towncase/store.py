@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -302,6 +300,9 @@ def _fill(open_store: Callable[[], Any], data: Corpus) -> tuple[Any, dict[str, i
         InputError: a file is missing, not UTF-8 or does not parse, or an entity is minted twice
             (the first bad file in the corpus's order, as a file-by-file parse would find it).
     """
+    import multiprocessing  # here: a query on a built store needs neither (tests/test_startup.py)
+    from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+
     import pyoxigraph
 
     from . import load
@@ -311,9 +312,11 @@ def _fill(open_store: Callable[[], Any], data: Corpus) -> tuple[Any, dict[str, i
     with contextlib.ExitStack() as stack:
         parsed: Iterator[tuple[bytes, set[str], int]] = map(_file_nquads, jobs)
         workers = _workers([path for _, path in jobs])
-        if workers > 1:  # started before any thread (Oxigraph's, the loader's) exists: the workers are forked
-            pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
-            parsed = pool.imap(_file_nquads, jobs, chunksize=4)  # in order: the first bad file is raised
+        if workers > 1:  # forked before any thread (Oxigraph's, the loader's) exists
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # on an error, parse no further
+            # In order: the first bad file is the one raised; a worker killed raises BrokenProcessPool.
+            parsed = pool.map(_file_nquads, jobs, chunksize=4)
         store = open_store()
         loader = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="towncase-load"))
         loading: list[Future] = []
@@ -352,6 +355,8 @@ _GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP
 def _workers(paths: list[Path]) -> int:
     """How many processes parse ``paths``: one per CPU for a large corpus where processes can be forked,
     else none besides this one."""
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
         return 1
     size = 0
