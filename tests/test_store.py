@@ -192,16 +192,6 @@ def test_an_entity_typed_by_a_case_and_the_reference_data_is_refused_by_both_sto
         store.open_store(load.corpus([mine], shipped=False, env=False), kind)
 
 
-def _built(data, monkeypatch, workers: bool, batch: int = store.LOAD_QUADS):
-    """A new in-memory Oxigraph store of ``data`` as the cold load builds it, its files parsed by worker
-    processes or in this one, bulk-loaded ``batch`` quads at a time."""
-    import pyoxigraph
-
-    monkeypatch.setattr(store, "PARALLEL_BYTES", 0 if workers else 2**62)
-    monkeypatch.setattr(store, "LOAD_QUADS", batch)
-    return store._fill(pyoxigraph.Store, data)
-
-
 def _quads(oxigraph) -> list[tuple]:
     """The store's quads, each blank node as ``_`` (its label is fresh on every load), sorted."""
     import pyoxigraph
@@ -209,14 +199,13 @@ def _quads(oxigraph) -> list[tuple]:
     return sorted(tuple("_" if isinstance(t, pyoxigraph.BlankNode) else str(t) for t in q) for q in oxigraph)
 
 
-@pytest.mark.parametrize("workers, batch", [(False, store.LOAD_QUADS), (True, store.LOAD_QUADS), (True, 2_000)],
-                         ids=["one-process", "workers", "workers-small-loads"])
-def test_the_cold_load_holds_the_files_as_oxigraph_parses_them(corpus, monkeypatch, workers, batch):
-    """Whether its files are parsed by worker processes, and however many loads it takes, the store holds
-    every file's triples in its part's named graph, as Oxigraph's strict parser reads them."""
+def test_the_cold_load_holds_the_files_as_oxigraph_parses_them(corpus):
+    """The store holds every file's triples in its part's named graph, as Oxigraph's strict parser
+    reads them, and the triples per graph it records are rdflib's (a guard for any faster cold load)."""
     import pyoxigraph
 
-    built, sizes = _built(corpus, monkeypatch, workers, batch)
+    built = pyoxigraph.Store()
+    sizes = store._fill(built, corpus)
     expected = pyoxigraph.Store()
     for name, files in load.parts(corpus):
         graph = pyoxigraph.NamedNode(str(name))
@@ -228,17 +217,15 @@ def test_the_cold_load_holds_the_files_as_oxigraph_parses_them(corpus, monkeypat
     assert sizes == {str(g): n for g, n in store.RdflibStore(load.dataset(corpus)).graph_sizes().items()}
 
 
-@pytest.mark.parametrize("workers", [False, True], ids=["one-process", "workers"])
-def test_a_syntax_error_names_its_file_line_and_column_wherever_it_was_parsed(tmp_path, monkeypatch, workers):
-    """A file parsed by a worker process fails as one parsed here does: the first bad file in the
-    corpus's order, with its line, column and hint, and no cache entry left behind."""
+def test_a_syntax_error_names_the_first_bad_file_its_line_and_column(tmp_path, monkeypatch):
+    """A cold load fails on the first bad file in the corpus's order, as its own parse does: line,
+    column and hint, and no cache entry left behind."""
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     mine = _case_copy(tmp_path)
     for name in ("broken", "zz-broken-too"):
         (mine / "copy-2022" / f"{name}.ttl").write_text(
             "@prefix ex: <https://example.org/> .\n\nex:a ex:b ex:c ;\n    ex:d .\n", encoding="utf-8")
     data = load.corpus([mine], shipped=False, env=False)
-    monkeypatch.setattr(store, "PARALLEL_BYTES", 0 if workers else 2**62)
     with pytest.raises(RDFSyntaxError) as raised:
         store.open_store(data, "oxigraph")
     error = raised.value

@@ -21,19 +21,6 @@ class TowncaseError(Exception):
         text = super().__str__()
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
-    def __reduce__(self):
-        """Pickled whole (message, hint, file, line, column …): an error raised in a worker process
-        reaches the caller as it was raised (an exception's default pickle calls ``__init__`` with the
-        message alone)."""
-        return _rebuilt, (type(self), self.args, self.__dict__)
-
-
-def _rebuilt(kind: type[TowncaseError], args: tuple, attributes: dict) -> TowncaseError:
-    error = kind.__new__(kind)
-    error.args = args
-    error.__dict__.update(attributes)
-    return error
-
 
 class InputError(TowncaseError):
     """A file the user gave cannot be used (missing, unreadable, wrong format)."""

@@ -22,11 +22,8 @@ with the terms in place (:mod:`towncase.algebra`).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -167,10 +164,10 @@ class OxigraphStore(Store):
         key = cache.digest(resources.parts(data), "pyoxigraph", pyoxigraph.__version__)
         try:
             folder = cache.root(data.roots) / "stores"
-            entry = cache.folder_entry(folder, key, lambda tmp: _build(tmp, data))
+            entry = cache.folder_entry(folder, key, lambda tmp: _build(pyoxigraph.Store(str(tmp)), tmp, data))
         except OSError:
-            memory, sizes = _fill(pyoxigraph.Store, data)
-            return cls(memory, sizes)
+            memory = pyoxigraph.Store()
+            return cls(memory, _fill(memory, data))
         sizes = json.loads((entry / SIZES_FILE).read_text(encoding="utf-8"))
         return cls(pyoxigraph.Store.read_only(str(entry)), sizes, entry)
 
@@ -270,125 +267,41 @@ _PREDICATES = "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
 _TRIPLES = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def _build(folder: Path, data: Corpus) -> None:
-    import pyoxigraph
-
-    store, sizes = _fill(lambda: pyoxigraph.Store(str(folder)), data)
+def _build(store, folder: Path, data: Corpus) -> None:
+    sizes = _fill(store, data)
     store.flush()
     (folder / SIZES_FILE).write_text(json.dumps(sizes, sort_keys=True), encoding="utf-8")
     del store
 
 
-#: Above this many bytes of input, the files are parsed by worker processes (one per CPU) while the
-#: store loads what they have parsed; below it, in this process (starting the workers costs more).
-PARALLEL_BYTES = 16 * 2**20
-#: The quads of one bulk load: Oxigraph's own batch (a load of fewer quads leaves more files of
-#: overlapping keys to read: 8 loads of 50,000 quads made a join over the store 1.6 times slower).
-LOAD_QUADS = 1_000_000
-
-
-def _fill(open_store: Callable[[], Any], data: Corpus) -> tuple[Any, dict[str, int]]:
-    """A new store (``open_store()``) holding every file of the corpus parsed by Oxigraph's strict
-    parser (each part its named graph), checked as :func:`towncase.load.parse_file` checks, and the
-    triples per named graph; which graph mints which entity is checked too.
-
-    Each file is parsed (by :func:`_file_nquads`; in worker processes for a large corpus) into the
-    N-Quads of its named graph; every :data:`LOAD_QUADS` of them are bulk-loaded in a thread of their
-    own (Oxigraph's loader leaves Python while it works) while the next are parsed.
+def _fill(store, data: Corpus) -> dict[str, int]:
+    """Parse every file of the corpus with Oxigraph's strict parser into ``store`` (each part its named
+    graph), checking what :func:`towncase.load.parse_file` checks, and which graph mints which entity.
 
     Raises:
-        InputError: a file is missing, not UTF-8 or does not parse, or an entity is minted twice
-            (the first bad file in the corpus's order, as a file-by-file parse would find it).
+        InputError: a file is missing, not UTF-8 or does not parse, or an entity is minted twice.
     """
-    import multiprocessing  # here: a query on a built store needs neither (tests/test_startup.py)
-    from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-
     import pyoxigraph
 
     from . import load
 
-    jobs = [(str(name), path) for name, files in load.parts(data) for path in files]
     minted: dict[Path, set[str]] = {}
-    with contextlib.ExitStack() as stack:
-        parsed: Iterator[tuple[bytes, set[str], int]] = map(_file_nquads, jobs)
-        workers = _workers([path for _, path in jobs])
-        if workers > 1:  # forked before any thread (Oxigraph's, the loader's) exists
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # on an error, parse no further
-            # In order: the first bad file is the one raised; a worker killed raises BrokenProcessPool.
-            parsed = pool.map(_file_nquads, jobs, chunksize=4)
-        store = open_store()
-        loader = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="towncase-load"))
-        loading: list[Future] = []
-        chunk: list[bytes] = []
 
-        def load_chunk() -> None:
-            if len(loading) == 2:
-                loading.pop(0).result()  # two loads at a time (memory), and their errors raised here
-            loading.append(loader.submit(store.bulk_load, b"".join(chunk), format=pyoxigraph.RdfFormat.N_QUADS,
-                                         lenient=True))  # lenient: Oxigraph's own output of terms it read strictly
-            chunk.clear()
+    def quads():
+        for name, files in load.parts(data):
+            graph = pyoxigraph.NamedNode(str(name))
+            for path in files:
+                triples = load.strict_triples(path)
+                minted[path] = load.minted_iris(triples)
+                yield from (pyoxigraph.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
 
-        with engine_errors("Oxigraph"):
-            # Bulk loads write straight to sorted files (no write-ahead log): the entry is renamed into
-            # place only once complete, so they need no transaction.
-            quads = 0
-            for (_, path), (nquads, mints, count) in zip(jobs, parsed, strict=True):
-                minted[path] = mints
-                chunk.append(nquads)
-                quads += count
-                if quads >= LOAD_QUADS:
-                    load_chunk()
-                    quads = 0
-            if chunk or not loading:
-                load_chunk()
-            for future in loading:
-                future.result()
+    with engine_errors("Oxigraph"):
+        # One bulk load, written straight to sorted files (no write-ahead log): the entry is renamed
+        # into place only once complete, so it needs no transaction.
+        store.bulk_extend(quads())
     load.check_minting(data, minted.__getitem__)
-    return store, {row["g"].value: int(row["n"].value) for row in store.query(_GRAPH_SIZES)}
-
-
-#: The triples of each named graph.
-_GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-
-
-def _workers(paths: list[Path]) -> int:
-    """How many processes parse ``paths``: one per CPU for a large corpus where processes can be forked,
-    else none besides this one."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
-        return 1
-    size = 0
-    for path in paths:
-        with contextlib.suppress(OSError):  # a missing file is named by its parse
-            size += path.stat().st_size
-    return len(os.sched_getaffinity(0)) if size >= PARALLEL_BYTES else 1
-
-
-def _file_nquads(job: tuple[str, Path]) -> tuple[bytes, set[str], int]:
-    """One file (``job``: its named graph, its path) parsed as :func:`towncase.load.strict_triples`
-    parses and checks it: its N-Quads in its named graph, the entities it mints, its triples.
-
-    Raises:
-        InputError: as :func:`towncase.load.strict_triples`.
-    """
-    import pyoxigraph
-
-    from . import load
-
-    name, path = job
-    triples = load.strict_triples(path)
-    lines = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
-    # One line per triple, each ending " .\n" (N-Triples escapes a line break inside a literal): the
-    # graph name goes before each end, without a Python object per triple.
-    if lines.count(b"\n") == lines.count(b" .\n") == len(triples):
-        nquads = lines.replace(b" .\n", f" <{name}> .\n".encode())
-    else:
-        graph = pyoxigraph.NamedNode(name)
-        nquads = pyoxigraph.serialize((pyoxigraph.Quad(t.subject, t.predicate, t.object, graph) for t in triples),
-                                      format=pyoxigraph.RdfFormat.N_QUADS) or b""
-    return nquads, load.minted_iris(triples), len(triples)
+    count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    return {row["g"].value: int(row["n"].value) for row in store.query(count)}
 
 
 def oxigraph_rows(store, text: str, form: str, names: list[str], tags: frozenset[str], max_rows: int):
