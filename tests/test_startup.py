@@ -6,19 +6,21 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 
-from towncase import catalogue, query
+from towncase import catalogue, query, resources
 
 #: What `towncase query` must not import: the validator, the reasoner, the scaffold, the builder.
 NOT_FOR_A_QUERY = ("pyshacl", "pyshacl_turbo", "owlrl", "towncase.validate", "towncase.build", "towncase.scaffold")
 #: … and, for a stored query on a built Oxigraph store, no rdflib (nor what the exports and links bring).
 NOT_ON_OXIGRAPH = ("rdflib", "pyparsing", "curies", "pydantic", "matplotlib", "towncase.load", "towncase.query",
                    "towncase.export", "towncase.link", *NOT_FOR_A_QUERY)
-#: … nor what cost tens of milliseconds of start-up for one constant and one table: the installed packages'
-#: metadata (towncase's version is towncase.__version__) and a character-width package (towncase.render).
-NOT_AT_START = ("importlib.metadata", "wcwidth")
+#: … nor what cost tens of milliseconds of start-up for one constant, one table and one header: the installed
+#: packages' metadata (towncase's version is towncase.__version__), a character-width package (towncase.render)
+#: and, once the query's header is in the cache, the YAML library.
+NOT_AT_START = ("importlib.metadata", "wcwidth", "yaml")
 
 PROBE = """
 import json, sys
@@ -63,6 +65,26 @@ def test_the_probe_sees_rdflib_where_a_query_needs_it(tmp_path):
     assert code == 0 and "rdflib" in modules
     code, modules = loaded("query", "place-hierarchy", "--store", "rdflib")
     assert code == 0 and "rdflib" in modules
+
+
+def test_a_stored_query_header_comes_from_the_cache_as_yaml_reads_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOWNCASE_CACHE", str(tmp_path))
+    files = resources.query_files()
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        parsed = catalogue.parse_header(text, str(path))
+        assert catalogue.parse_header(text, str(path), cached=True) == parsed  # read, and written
+        assert catalogue.parse_header(text, str(path), cached=True) == parsed  # from the cache
+    assert len(list((tmp_path / "headers").glob("*.json"))) == len(files)
+    # an edited header is another entry, never the old one
+    for summary in ("first", "edited", "first"):
+        text = f"#+ summary: {summary}\nSELECT * WHERE {{}}"
+        assert catalogue.parse_header(text, summary, cached=True)["summary"] == summary
+    # what JSON cannot hold as it is (a date) is parsed each time, never cached as a string
+    dated = "#+ summary: s\n#+ params:\n#+   since: {type: date, default: 2022-01-01}\nSELECT * WHERE {}"
+    for _ in range(2):
+        assert catalogue.parse_header(dated, "dated", cached=True)["params"]["since"]["default"] == date(2022, 1, 1)
+    assert len(list((tmp_path / "headers").glob("*.json"))) == len(files) + 2
 
 
 def test_the_version_is_the_installed_one():
