@@ -119,7 +119,7 @@ def serialize_inferred(inference, fmt: str, prefixes: dict[str, str] | None = No
 #: A language tag with subtags right after a literal's closing quote; the quote may be an escaped one
 #: inside a literal (Oxigraph writes every literal in the short, escaped form, so a quote inside one is
 #: \"), which :func:`_bcp47_tag` tells by the backslashes before it. Written to start with the quote,
-#: so that the engine scans for it instead of trying a look-behind at every byte (ten times faster).
+#: so that the engine scans for it: a look-behind tried at every byte took 1.2 s of 16 at 100 towns.
 _BCP47_TAG = re.compile(rb'"@([a-z]+(?:-[a-z0-9]+)+)')
 
 

@@ -75,7 +75,7 @@ class Inference:
             triples = (pyoxigraph.Triple(*(oxigraph_term(t) for t in triple)) for triple in self.found)
         else:
             triples = (pyoxigraph.Triple(s, p, o) for s, p, o in self.found)
-        # Written by Oxigraph and sorted as bytes: a tenth of the time of sorting each triple's str().
+        # Written by Oxigraph and sorted as bytes (making and sorting each triple's str() took 2.4 s at 100 towns).
         lines = cast(bytes, pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
         lines.sort()
         return b"".join(lines)

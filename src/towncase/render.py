@@ -42,8 +42,8 @@ _GRAPH_FORMATS = {"table": "ttl", "turtle": "ttl", "json": "jsonld", "jsonld": "
 _ROW_WORDS = {"zh": "{n} 行", "en": "{n} row(s)"}
 
 
-#: Characters a terminal draws in no column: marks that combine with the one before, formatting and
-#: control characters, line and paragraph separators, Hangul syllables' medial and final jamo.
+#: Unicode categories a terminal draws in no column: marks that combine with the one before, formatting and
+#: control characters, line and paragraph separators (conjoining Hangul jamo are told by their range).
 _ZERO_WIDTH = frozenset({"Mn", "Me", "Mc", "Cf", "Cc", "Zl", "Zp"})
 
 
