@@ -338,7 +338,6 @@ def test_a_bad_parameter_on_the_oxigraph_path_is_the_same_error(oxigraph_cache):
         assert printed["oxigraph"].output == printed["rdflib"].output
 
 
-
 @pytest.mark.parametrize("lexical, datatype, printed", [
     ("1680000000.0", "decimal", "1680000000"), ("176.430", "decimal", "176.43"), ("007.10", "decimal", "7.1"),
     (".5", "decimal", "0.5"), ("5.", "decimal", "5"), ("+1.5", "decimal", "1.5"), ("-0.0", "decimal", "0"),

@@ -83,7 +83,7 @@ def _dataset_format(named: Sequence[tuple[IdentifiedNode, Graph]], fmt: str, pre
 
 #: The graph formats Oxigraph writes for :func:`serialize_inferred` (JSON-LD stays rdflib's, compacted
 #: with the project's context).
-OXIGRAPH_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES"}
+OXIGRAPH_FORMATS = ("ttl", "nt")
 
 
 def serialize_inferred(inference, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:

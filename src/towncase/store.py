@@ -1,7 +1,7 @@
 """The store: the one seam that loading and querying go through, with two engines behind it.
 
 - ``rdflib``: the in-memory rdflib :class:`~rdflib.Dataset` of :func:`towncase.load.dataset`, every
-  file parsed by rdflib on every run; what validation and export read, and a second engine on request.
+  file parsed by rdflib on every run; what the export and the links read, and a second engine on request.
 - ``oxigraph``: an embedded on-disk Oxigraph store (pyoxigraph), loaded once from the files by
   Oxigraph's own strict parser and kept in the cache (:mod:`towncase.cache`) under the hash of every
   input file, so the next run opens it in a fraction of a second; any change to any file is a new
@@ -252,7 +252,7 @@ class OxigraphStore(Store):
         with engine_errors("Oxigraph's SPARQL engine"):
             rows = self.store.query(_TRIPLES, substitutions=fixed)
         for row in rows:
-            yield row[0], predicate, row[2] if obj is None else obj
+            yield row[0], predicate, row[2]
 
     def predicates(self) -> Iterator:
         """Each predicate of the store once, as a pyoxigraph term."""
