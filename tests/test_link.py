@@ -145,6 +145,24 @@ def test_each_link_shape_fires_on_its_broken_link(tmp_path, dataset, shape):
     assert shape in fired, fired
 
 
+@pytest.mark.parametrize("case", ["shipped", *sorted(SHAPE_CASES)])
+@pytest.mark.slow
+def test_the_link_check_reads_only_what_the_shapes_need_and_finds_the_same(tmp_path, monkeypatch, dataset, case):
+    """link.build validates the links beside what shapes/links/link-context.rq selects of the data, not a
+    copy of every graph: the findings are those of validating them beside the whole data."""
+    from towncase import validate
+
+    if case != "shipped":
+        broken = write(tmp_path, SHAPE_CASES[case])
+        monkeypatch.setattr(link, "link_files", lambda data: (broken,))
+    built = link.build(load.corpus(env=False), dataset)
+    whole = load.data_graph(load.corpus(env=False)) + load.ontology() + link.external_datasets() + built.graph
+    expected = validate.validate(whole, shapes_graph=link.shapes()).findings
+    assert sorted(map(repr, built.validation.findings)) == sorted(map(repr, expected))
+    assert bool(expected) == (case != "shipped")
+    assert len(link.context(dataset)) < len(dataset) / 4  # what it read is a small part of the data
+
+
 def test_a_good_external_link_fires_nothing(tmp_path, dataset):
     path = write(tmp_path, "place:shaoxing-zhuji\towl:sameAs\twd:Q1\tsemapv:ManualMappingCuration\t0.9\n")
     assert shapes_fired(path, dataset) == set()

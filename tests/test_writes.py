@@ -4,6 +4,7 @@ exports that keep literals and blank nodes intact."""
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -346,3 +348,50 @@ def test_an_export_beyond_the_open_file_budget_stages_named_files_and_writes_the
     assert ({p.name: p.read_bytes() for p in (tmp_path / "held").iterdir()}
             == {p.name: p.read_bytes() for p in (tmp_path / "named").iterdir()})
     assert leftovers(tmp_path / "named") == []
+
+
+# --- an export holds one graph at a time -------------------------------------------------------------
+
+def test_an_export_reads_each_graph_only_after_letting_go_of_the_one_before(tmp_path, dataset):
+    read, alive = [], []
+
+    def reader(graph):
+        def read_it():
+            gc.collect()
+            alive.append([ref() is not None for ref in read])  # the graphs read before this one, still held?
+            copy = Graph(identifier=graph.identifier)
+            copy += graph
+            read.append(weakref.ref(copy))
+            return copy
+        return read_it
+
+    written = export.export_graphs([(g.identifier, reader(g)) for g in dataset.graphs() if len(g)], tmp_path,
+                                   export.DEFAULT_FORMATS)
+    assert len(read) == len(alive) > 3 and not any(any(held) for held in alive)
+    # the same files, the same bytes, as from the dataset held whole
+    whole = export.export(dataset, tmp_path / "whole", export.DEFAULT_FORMATS)
+    assert [w.path.name for w in written] == [w.path.name for w in whole]
+    assert all(w.path.read_bytes() == v.path.read_bytes() for w, v in zip(written, whole, strict=True))
+
+
+@pytest.mark.parametrize("fmt", ["nq", "trig"])
+def test_a_dataset_file_spilt_into_sorted_runs_is_the_same_bytes_as_one_sorted_in_memory(tmp_path, monkeypatch,
+                                                                                        dataset, fmt):
+    named = sorted(((g.identifier, g) for g in dataset.graphs() if len(g)), key=lambda pair: str(pair[0]))
+    in_memory = export._dataset_format(named, fmt, export.PREFIXES)
+    spills = []
+    monkeypatch.setattr(export.DatasetFile, "RUN_BYTES", 1)  # a sorted run of its own for every graph
+    real = export.DatasetFile._spill
+    monkeypatch.setattr(export.DatasetFile, "_spill", lambda self: (spills.append(len(self.run)), real(self)))
+    assert export._dataset_format(named, fmt, export.PREFIXES) == in_memory
+    assert len(spills) == (len(named) + 1 if fmt == "nq" else 0)  # and the last, at the end
+    if fmt == "nq":  # every graph's triples once, the lines sorted as a whole (not run by run)
+        lines = in_memory.decode("utf-8").splitlines()
+        assert lines == sorted(lines) and len(lines) == len(set(lines)) == sum(len(g) for _, g in named)
+
+
+def test_a_dataset_file_refuses_graphs_out_of_order():
+    with export.DatasetFile("nq", export.PREFIXES) as file:
+        file.add(URIRef(f"{EX}graph/b"), Graph())
+        with pytest.raises(ValueError, match="order"):
+            file.add(URIRef(f"{EX}graph/a"), Graph())

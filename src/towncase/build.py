@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,12 +57,14 @@ def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base
     done = Build(validation=result, stats=stats.stats(counted), cases=stats.case_summaries(counted))
     if not result.conforms:
         return done
-    progress("loading ontology, concept schemes, reference data and cases …")
-    ds = load.dataset(data)
     progress("compiling and validating the links …")
-    links = link.build(data, ds)
+    links = link.build(data, counted)
     if not links.validation.conforms:
         return replace(done, links=links.validation)
     progress(f"writing exports to {out_dir}/ …")
-    written = export.export(link.linked_dataset(ds, links.graph), out_dir, formats, base)
+    # One graph at a time, each part parsed by rdflib (the files as written: Oxigraph's store keeps
+    # numbers and language tags in its own canonical form), so the export holds one graph, not every case.
+    graphs = [(name, functools.partial(load.parse_files, files)) for name, files in load.parts(data)]
+    written = export.export_graphs([*graphs, (link.LINKS_GRAPH, lambda: links.graph)], out_dir, formats, base,
+                                   progress=progress)
     return replace(done, written=written, links=links.validation)

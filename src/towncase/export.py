@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import glob
 import hashlib
+import heapq
 import json
 import os
 import re
 import secrets
 import stat
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import IO, cast
 
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
@@ -73,12 +76,92 @@ def serialize(graph: Graph | Dataset, fmt: str, prefixes: dict[str, str] | None 
 
 def _dataset_format(named: Sequence[tuple[IdentifiedNode, Graph]], fmt: str, prefixes: dict[str, str]) -> bytes:
     """The graphs, each under its name (a blank node: the default graph), as one TriG or N-Quads file."""
-    if fmt == "trig":
-        return _trig(named, prefixes).encode("utf-8")
-    return _sorted_lines([line[:-1] + ("." if isinstance(name, BNode) else f"<{name}> .")
-                          for name, g in named
-                          for line in _canonical(g, prefixes, _scope(name)).serialize(format="nt").split("\n")
-                          if line.endswith(" .")])
+    with DatasetFile(fmt, prefixes) as file:
+        for name, graph in sorted(named, key=lambda pair: str(pair[0])):
+            file.add(name, graph)
+        return b"".join(file.chunks())
+
+
+class DatasetFile:
+    """A TriG or N-Quads file of named graphs written one graph at a time, in order of their names, so that
+    only one graph need be in memory: each graph's part goes to temporary files as it is added, and
+    :meth:`chunks` gives the file's bytes in the canonical form (TriG: the union of the @prefix lines,
+    then a block per graph; N-Quads: every line, sorted, merged from sorted runs).
+
+    A context manager: the temporary files are gone when it closes.
+    """
+
+    #: N-Quads lines held before a sorted run goes to a temporary file (about 40 MB).
+    RUN_BYTES = 40 << 20
+
+    def __init__(self, fmt: str, prefixes: dict[str, str], folder: Path | None = None) -> None:
+        self.fmt, self.prefixes, self.folder = fmt, prefixes, folder
+        self.last: str | None = None
+        self.triples = 0
+        self.declared: dict[str, None] = {}  # TriG's @prefix lines, in order, once
+        self.files = contextlib.ExitStack()
+        # TriG's blocks (the temporary files are closed, and so gone, with self.files)
+        self.body = self.files.enter_context(tempfile.TemporaryFile(dir=folder))  # noqa: SIM115
+        self.runs: list[IO[bytes]] = []  # N-Quads' sorted runs
+        self.run: list[bytes] = []
+        self.run_bytes = 0
+
+    def __enter__(self) -> DatasetFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.files.close()
+
+    def add(self, name: IdentifiedNode, graph: Graph) -> None:
+        """Add one graph under its name (a blank node: the default graph); names come in sorted order."""
+        if self.last is not None and str(name) <= self.last:
+            raise ValueError(f"graphs must come in order of their names: {name} after {self.last}")
+        self.last = str(name)
+        self.triples += len(graph)
+        canonical = _canonical(graph, self.prefixes, _scope(name))
+        if self.fmt == "trig":
+            self._block(name, canonical)
+            return
+        end = " ." if isinstance(name, BNode) else f" <{name}> ."
+        lines = {(line[:-2] + end).encode("utf-8") for line in canonical.serialize(format="nt").split("\n")
+                 if line.endswith(" .")}
+        self.run.extend(lines)
+        self.run_bytes += sum(map(len, lines))
+        if self.run_bytes > self.RUN_BYTES:
+            self._spill()
+
+    def _block(self, name: IdentifiedNode, canonical: Graph) -> None:
+        lines = canonical.serialize(format="turtle").split("\n")
+        header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
+        while header < len(lines) and lines[header].startswith("@prefix"):
+            self.declared[lines[header]] = None
+            header += 1
+        label = "" if isinstance(name, BNode) else f"<{name}> "  # unnamed: the default graph
+        block = f"{label}{{\n" + "\n".join(lines[header:]).strip("\n") + "\n}\n"
+        self.body.write((("\n" if self.body.tell() else "") + block).encode("utf-8"))
+
+    def _spill(self) -> None:
+        run = self.files.enter_context(tempfile.TemporaryFile(dir=self.folder))  # noqa: SIM115
+        self.runs.append(run)
+        run.writelines(line + b"\n" for line in sorted(self.run))
+        run.seek(0)
+        self.run, self.run_bytes = [], 0
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes, in pieces (call once, after the last graph)."""
+        if self.fmt == "trig":
+            yield ("\n".join(sorted(self.declared)) + "\n\n").encode("utf-8")
+            self.body.seek(0)
+            yield from iter(lambda: self.body.read(1 << 20), b"")
+            return
+        if not self.runs:  # all in memory: one sorted list
+            yield b"\n".join(sorted(self.run)) + b"\n"
+            return
+        self._spill()
+        yield from heapq.merge(*self.runs)  # each run's lines end in a newline
 
 
 #: The graph formats Oxigraph writes for :func:`serialize_inferred` (JSON-LD stays rdflib's, compacted
@@ -170,23 +253,6 @@ def _scope(name: IdentifiedNode) -> str:
 
 def _sorted_lines(lines: list[str]) -> bytes:
     return ("\n".join(sorted({line for line in lines if line.strip()})) + "\n").encode("utf-8")
-
-
-def _trig(named: Sequence[tuple[IdentifiedNode, Graph]], prefixes: dict[str, str]) -> str:
-    """TriG with the named graphs in order of their names, each block written by the (ordered)
-    Turtle serializer; rdflib's own TriG writer follows store order, which varies between runs."""
-    declared: dict[str, None] = {}  # the @prefix lines, in order, once
-    blocks: list[str] = []
-    for identifier, graph in sorted(named, key=lambda pair: str(pair[0])):
-        lines = _canonical(graph, prefixes, _scope(identifier)).serialize(format="turtle").split("\n")
-        header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
-        while header < len(lines) and lines[header].startswith("@prefix"):
-            declared[lines[header]] = None
-            header += 1
-        body = lines[header:]
-        name = "" if isinstance(identifier, BNode) else f"<{identifier}> "  # unnamed: the default graph
-        blocks.append(f"{name}{{\n" + "\n".join(body).strip("\n") + "\n}\n")
-    return "\n".join(sorted(declared)) + "\n\n" + "\n".join(blocks)
 
 
 def _normalise_jsonld(text: str) -> str:
@@ -315,8 +381,8 @@ class Staged:
     tmp: Path | None = None
 
 
-def stage(path: Path, data: bytes, unnamed: bool = True) -> Staged:
-    """Write ``data`` to a temporary file beside ``path``, synced to disk, for :func:`commit` to rename
+def stage(path: Path, data: bytes | Iterable[bytes], unnamed: bool = True) -> Staged:
+    """Write ``data`` (bytes, or its pieces) to a temporary file beside ``path``, synced to disk, for :func:`commit` to rename
     into place (with others: an export stages every file before the first replaces an old one).
     ``unnamed=False`` (or a system without ``O_TMPFILE``) writes a named temporary file, which holds no
     file descriptor until the commit.
@@ -463,10 +529,11 @@ def _link(fd: int, name: Path) -> None:
         raise first
 
 
-def _write_all(fd: int, data: bytes, mode: int) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def _write_all(fd: int, data: bytes | Iterable[bytes], mode: int) -> None:
+    for piece in [data] if isinstance(data, bytes) else data:
+        view = memoryview(piece)
+        while view:
+            view = view[os.write(fd, view):]
     os.fchmod(fd, mode)
     os.fsync(fd)
 
@@ -518,10 +585,28 @@ def _sync_folder(folder: Path) -> None:
 def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
            base: str | None = None) -> list[Written]:
     """Write the dataset to ``out_dir``: every named graph in each graph format, and the whole
-    dataset in each dataset format.
+    dataset in each dataset format (see :func:`export_graphs`)."""
+    return export_graphs([(g.identifier, functools.partial(_itself, g)) for g in ds.graphs()], out_dir, formats, base)
+
+
+def _itself(graph: Graph) -> Graph:
+    return graph
+
+
+def export_graphs(graphs: Iterable[tuple[IdentifiedNode, Callable[[], Graph]]], out_dir: Path,
+                  formats: tuple[str, ...] = DEFAULT_FORMATS, base: str | None = None,
+                  progress: Callable[[str], None] = lambda message: None) -> list[Written]:
+    """Write named graphs to ``out_dir``: each in each graph format, and all of them in each dataset format.
+    Each graph is read (its function called) when its turn comes and let go before the next, so an
+    export holds one graph in memory, not the dataset; empty graphs are left out.
 
     Files: ``ontology.<ext>``, ``concepts.<ext>``, ``<case>.<ext>`` for each case graph, and
-    ``towncase.trig`` / ``towncase.nq`` with all named graphs.
+    ``towncase.trig`` / ``towncase.nq`` with all named graphs; the list of them in order of the graphs'
+    names, then the dataset files. ``progress`` is called at every tenth graph and the last.
+
+    Raises:
+        UnknownNameError: a format is not one of :data:`FORMATS`.
+        OutputError: ``base`` is not a usable base IRI, or a file cannot be written (none is changed then).
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -530,27 +615,44 @@ def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMAT
     if base is not None:
         check_base(base)
     prefixes = rebased_prefixes(base)
-    graphs = {g.identifier: (rebase(g, base) if base else g) for g in ds.graphs() if len(g)}
-    names = sorted(graphs, key=str)
-    named = [(URIRef(_move(str(name), base)), graphs[name]) for name in names]
+    # In order of the names as written (TriG's blocks follow it); the files are listed by the names read.
+    named = sorted(((URIRef(_move(str(name), base)), name, read) for name, read in graphs), key=lambda t: str(t[0]))
+    held = _unnamed_budget(len(named) * len(formats))
     # One file at a time is serialised and staged beside its place; none replaces an old file before
     # all are staged, so a failure leaves the folder as it was, never half old and half new.
-    planned: list[tuple[Written, tuple[str, Graph | None]]] = [(Written(out_dir / f"{_stem(name)}.{fmt}", len(graphs[name]), moved), (fmt, graphs[name]))
-               for name, (moved, _) in zip(names, named, strict=True) for fmt in formats if fmt in GRAPH_FORMATS]
-    planned += [(Written(out_dir / f"towncase.{fmt}", sum(len(g) for g in graphs.values())), (fmt, None))
-                for fmt in formats if fmt in DATASET_FORMATS]
-    held = _unnamed_budget(len(planned))
-    staged: list[Staged] = []
+    files: list[tuple[str, Written, Staged]] = []  # (the name read, what, where)
     try:
-        for done, (fmt, graph) in planned:
-            data = serialize(graph, fmt, prefixes) if graph is not None else _dataset_format(named, fmt, prefixes)
-            staged.append(stage(done.path, data, unnamed=len(staged) < held))
-            del data
+        out_dir.mkdir(parents=True, exist_ok=True)
+        whole = {fmt: DatasetFile(fmt, prefixes, out_dir) for fmt in formats if fmt in DATASET_FORMATS}
+    except OSError as err:
+        raise OutputError(f"{out_dir}: cannot write: {err.strerror}", hint="check that the folder is writable") from err
+    try:
+        for number, (moved, name, read) in enumerate(named, 1):
+            if number % 10 == 0 or number == len(named):
+                progress(f"  writing graph {number:,} of {len(named):,} …")
+            graph = read()
+            if not len(graph):
+                continue
+            graph = rebase(graph, base) if base else graph
+            for fmt in (f for f in formats if f in GRAPH_FORMATS):
+                done = Written(out_dir / f"{_stem(name)}.{fmt}", len(graph), moved)
+                files.append((str(name), done, stage(done.path, serialize(graph, fmt, prefixes), unnamed=len(files) < held)))
+            for writer in whole.values():
+                with engine_errors("rdflib's serializer"):
+                    writer.add(moved, graph)
+            del graph
+        files.sort(key=lambda file: file[0])  # stable: each graph's formats stay in order
+        for fmt, writer in whole.items():
+            done = Written(out_dir / f"towncase.{fmt}", writer.triples)
+            files.append(("", done, stage(done.path, writer.chunks(), unnamed=len(files) < held)))
     except BaseException:
-        discard(staged)
+        discard([file for _, _, file in files])
         raise
-    commit(staged)
-    return [done for done, _ in planned]
+    finally:
+        for writer in whole.values():
+            writer.close()
+    commit([file for _, _, file in files])
+    return [done for _, done, _ in files]
 
 
 def _unnamed_budget(files: int) -> int:

@@ -37,7 +37,7 @@ import yaml
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, VOID, XSD
 
-from . import inputs, load, resources
+from . import inputs, load, resources, store
 from .errors import InputError
 from .labels import curie
 from .namespaces import BASE, GRAPH, PREFIXES, TC, bind_prefixes
@@ -376,19 +376,36 @@ def shapes() -> Graph:
     return load.parse_file(resources.link_shape_file())
 
 
-def build(data: load.Corpus, ds: Dataset | None = None) -> Built:
+def context(source: Dataset | store.Store) -> Dataset:
+    """The triples of ``source`` (a dataset, or a store of the corpus) that the link shapes read
+    (``shapes/links/link-context.rq``), in their named graphs: what :func:`build` validates the links beside, and
+    what :func:`owners` needs."""
+    found = Dataset()
+    text = resources.link_context_file().read_text(encoding="utf-8")
+    for name, *triple in store.of(source).select(text):
+        found.graph(name).add(tuple(triple))
+    return found
+
+
+def build(data: load.Corpus, source: Dataset | store.Store | None = None) -> Built:
     """Read every SSSOM file of the corpus, compile the linkset graph and validate it with the link
-    shapes, together with the data it links (both ends exist, predicates, confidence, kinds).
+    shapes, together with what they read of the data it links (:func:`context`: both ends exist,
+    their kinds, the SKOS matches).
+
+    Args:
+        data: the corpus.
+        source: the corpus loaded (a dataset or a store); the Oxigraph store (cached) by default.
 
     Raises:
-        InputError: a mapping file is malformed (names the file and row).
+        InputError: a mapping file is malformed (names the file and row), or a data file is (when
+            ``source`` is not given).
     """
-    ds = ds if ds is not None else load.dataset(data)
+    known = context(source if source is not None else store.open_store(data, "oxigraph"))
     sets = mapping_sets(data)
     external = external_datasets()
-    links = compile_links(sets, ds, external)
+    links = compile_links(sets, known, external)
     checked = Graph()
-    for graph in ds.graphs():
+    for graph in known.graphs():
         checked += graph
     checked += external
     checked += links
@@ -408,14 +425,17 @@ class Vanished:
     end: str            # "subject" or "object"
 
 
-def check(data: load.Corpus, ds: Dataset | None = None) -> list[Vanished]:
+def check(data: load.Corpus, source: Dataset | store.Store | None = None) -> list[Vanished]:
     """The links whose subject or object has vanished from the data (renamed or removed), by file and row.
 
+    Args:
+        data: the corpus.
+        source: the corpus loaded (a dataset or a store); the Oxigraph store (cached) by default.
+
     Raises:
-        InputError: a mapping file is malformed.
+        InputError: a mapping file is malformed, or a data file is (when ``source`` is not given).
     """
-    ds = ds if ds is not None else load.dataset(data)
-    minted = owners(ds)
+    minted = owners(context(source if source is not None else store.open_store(data, "oxigraph")))
     external = external_datasets()
     found = []
     for ms in mapping_sets(data):

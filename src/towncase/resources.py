@@ -76,6 +76,11 @@ def link_shape_file() -> Path:
     return artefact_dir("shapes") / "links" / "links.shapes.ttl"
 
 
+def link_context_file() -> Path:
+    """The query of what the link shapes read of the data (beside them)."""
+    return artefact_dir("shapes") / "links" / "link-context.rq"
+
+
 def query_files() -> list[Path]:
     """The stored query catalogue, sorted by name."""
     return sorted(artefact_dir("queries").glob("*.rq"))

@@ -1,7 +1,8 @@
 """The store: the one seam that loading and querying go through, with two engines behind it.
 
 - ``rdflib``: the in-memory rdflib :class:`~rdflib.Dataset` of :func:`towncase.load.dataset`, every
-  file parsed by rdflib on every run; what the export and the links read, and a second engine on request.
+  file parsed by rdflib on every run; what packaging, publishing, comparing and link suggestions read,
+  and a second engine on request.
 - ``oxigraph``: an embedded on-disk Oxigraph store (pyoxigraph), loaded once from the files by
   Oxigraph's own strict parser and kept in the cache (:mod:`towncase.cache`) under the hash of every
   input file, so the next run opens it in a fraction of a second; any change to any file is a new
@@ -23,7 +24,7 @@ with the terms in place (:mod:`towncase.algebra`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -110,6 +111,11 @@ class Store:
         """Every triple of every named graph (a triple in two graphs comes twice)."""
         raise NotImplementedError
 
+    def select(self, text: str) -> Iterator[tuple]:
+        """The rows of one of towncase's own SELECT queries (no parameters, no limits; it names its
+        graphs with ``GRAPH``), as tuples of rdflib terms in the order of its columns."""
+        raise NotImplementedError
+
 
 @dataclass
 class RdflibStore(Store):
@@ -136,6 +142,10 @@ class RdflibStore(Store):
     def triples(self) -> Iterator[tuple]:
         for graph in self.ds.graphs():
             yield from graph
+
+    def select(self, text: str) -> Iterator[tuple]:
+        with engine_errors("rdflib's SPARQL engine"):
+            yield from (tuple(cast("Iterable", row)) for row in self.ds.query(text))
 
 
 @dataclass
@@ -234,6 +244,11 @@ class OxigraphStore(Store):
     def triples(self) -> Iterator[tuple]:
         for quad in self.store:
             yield rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)
+
+    def select(self, text: str) -> Iterator[tuple]:
+        with engine_errors("Oxigraph's SPARQL engine"):
+            rows = self.store.query(text)
+            yield from (tuple(rdflib_term(term) for term in row) for row in rows)
 
     def oxigraph_triples(self, predicate: Any = None, obj: Any = None) -> Iterator[tuple]:
         """The triples of every named graph as pyoxigraph terms (no rdflib term made), as :meth:`triples`
