@@ -1000,6 +1000,20 @@ def test_records_layout_keeps_every_character():
     assert "".join(line[7:] for line in text.splitlines()[1:]).count("院士工作站4个") == 3
 
 
+@pytest.mark.parametrize("max_width", [40, 80])
+def test_table_wraps_its_last_column_and_keeps_every_character(max_width):
+    prose = "Say what a company makes or does with tc:industry, if the text says it. 店口镇现有国家级技术中心3个"
+    rows = [("12", "shape:Company-industry\n" + prose), ("3", "shape:Short\nshort")]
+    text = render.table(["n", "check and what to do"], rows, max_width, wrap_last=True)
+    lines = text.splitlines()
+    assert all(render.width(line) <= max_width for line in lines), text
+    assert lines[2] == "12  shape:Company-industry" and lines[-2:] == ["3   shape:Short", "    short"]
+    continued = lines[3:-2]
+    assert len(continued) > 1 and all(line.startswith("    ") and line[4] != " " for line in continued)
+    assert "".join(line[4:] for line in continued).replace(" ", "") == prose.replace(" ", "")
+    assert "…" not in text, "a wrapped column is never cut"
+
+
 def test_tsv_escapes_and_abbreviates():
     line = render.sparql_tsv(["a", "b", "c", "d"], [(Literal("x\ty\n\"z\""), Literal(3), Literal(True),
                                                      Literal("2022", datatype=XSD.gYear))])

@@ -150,18 +150,34 @@ def _natural_widths(headers: Sequence[str], cells: list[list[str]]) -> list[int]
     return [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 80) -> str:
-    """A plain-text table that fits ``max_width`` columns, shrinking the widest columns first."""
+#: The fewest columns :func:`table` gives a wrapped last column, however narrow the terminal.
+_WRAPPED_MIN = 24
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 80, wrap_last: bool = False) -> str:
+    """A plain-text table that fits ``max_width`` columns, shrinking the widest columns first.
+
+    With ``wrap_last``, the last column (prose: a message, a note) is wrapped onto as many lines as it
+    needs, its own line breaks kept, instead of being cut; the other columns keep their width where
+    they can, and the last one gets the rest (at least :data:`_WRAPPED_MIN` columns).
+    """
     cells = _cells(rows)
     widths = _natural_widths(headers, cells)
     budget = max_width - 2 * (len(headers) - 1)
-    while sum(widths) > budget and max(widths) > 6:
-        widest = widths.index(max(widths))
-        widths[widest] -= 1
+    if wrap_last:
+        needed = max([width(line) for row in rows for line in str(row[-1]).split("\n")] + [width(headers[-1])])
+        widths[-1] = min(needed, max(budget - sum(widths[:-1]), _WRAPPED_MIN))
+    cut = len(widths) - 1 if wrap_last else len(widths)  # the columns that may be cut
+    while cut and sum(widths) > budget and max(widths[:cut]) > 6:
+        widths[widths.index(max(widths[:cut]))] -= 1
     lines = ["  ".join(pad(truncate(h, w), w) for h, w in zip(headers, widths, strict=True)).rstrip(),
              "  ".join("─" * w for w in widths)]
-    for row in cells:
-        lines.append("  ".join(pad(truncate(c, w), w) for c, w in zip(row, widths, strict=True)).rstrip())
+    indent = " " * (sum(widths[:-1]) + 2 * (len(widths) - 1))  # where a wrapped cell's next lines start
+    for row, given in zip(cells, rows, strict=True):
+        parts = wrap(str(given[-1]), widths[-1]) if wrap_last else [row[-1]]
+        lines.append("  ".join(pad(truncate(c, w), w)
+                               for c, w in zip([*row[:-1], parts[0]], widths, strict=True)).rstrip())
+        lines += [(indent + part).rstrip() for part in parts[1:]]
     return "\n".join(lines)
 
 
