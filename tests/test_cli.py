@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,13 @@ from artefacts import ROOT
 from click.testing import CliRunner
 from rdflib import RDF, SH, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDFS, XSD
+from rdflib.namespace import RDFS, XSD, Namespace
 
-from towncase import load
+from towncase import load, render, resources, validate
 from towncase.cli import main
 from towncase.labels import curie
 from towncase.namespaces import TC
+from towncase.validate import Finding, ValidationResult
 
 
 def run(*args: str):
@@ -294,3 +296,136 @@ def test_queries_that_would_fetch_are_refused(text, words):
     result = CliRunner().invoke(main, ["query", "-e", text])
     assert result.exit_code == 2
     assert words in result.output and "never fetches" in result.output
+
+
+# --------------------------------------------------------------------------------------------------
+# The validation report: violations in full, many warnings summarised by check, --details for all
+
+SHAPE = Namespace("https://w3id.org/towncase/shapes#")
+PLACE = Namespace("https://w3id.org/towncase/id/place/")
+
+
+def finding(severity: str, shape: str, n: int, file: Path | None, message: str | None = None) -> Finding:
+    return Finding(severity=severity, focus=PLACE[f"p{n}"], focus_label=f"地{n} / Place {n}", path=TC.place,
+                   shape=SHAPE[shape], constraint=None, message=message or f"Fix {shape}.", value=None, file=file)
+
+
+def made(findings: list[Finding]) -> ValidationResult:
+    ordered = tuple(sorted(findings, key=validate._order))
+    return ValidationResult(conforms=not any(f.severity == "Violation" for f in ordered), report=Graph,
+                            text="", findings=ordered)
+
+
+def many_warnings(root: Path) -> list[Finding]:
+    """25 warnings of three checks over two cases (a and b) and the reference data, with a tie of 5 and 5."""
+    a, b, ref = root / "a" / "agents.ttl", root / "b" / "agents.ttl", root / "reference" / "places.ttl"
+    files = [a, b, root / "b" / "events.ttl", ref]
+    found = [finding("Warning", "Z-often", n, files[n % 4]) for n in range(15)]
+    found += [finding("Warning", "B-tie", n, a) for n in range(15, 20)]
+    found += [finding("Warning", "A-tie", n, ref, "Fix it." if n < 23 else "Fix it, once more.") for n in range(20, 25)]
+    return found
+
+
+SUMMARY_ROW = re.compile(r"^(\d+) +(\d+|-) +(\d+|-) +(\S+)$")
+
+
+def summary_rows(output: str) -> list[tuple[str, int, str, str]]:
+    """(check, warnings, cases, files) of each row of a printed warning summary."""
+    return [(m[4], int(m[1]), m[2], m[3]) for line in output.splitlines() if (m := SUMMARY_ROW.match(line))]
+
+
+def test_few_warnings_are_listed_in_full(tmp_path):
+    found = [finding("Warning", "Few", n, tmp_path / "a" / "x.ttl") for n in range(render.WARNINGS_LISTED)]
+    text = render.validation_report(made([*found, finding("Violation", "Bad", 99, tmp_path / "a" / "x.ttl")]))
+    assert text.count("Warning: place:p") == render.WARNINGS_LISTED and "--details" not in text
+    assert not summary_rows(text)
+    assert text.splitlines()[-1] == f"不符合 / does not conform: 1 violation(s), {render.WARNINGS_LISTED} warning(s)"
+    one_more = render.validation_report(made([*found, finding("Warning", "Few", 98, tmp_path / "a" / "x.ttl")]))
+    assert "Warning: " not in one_more and summary_rows(one_more) == [("shape:Few", render.WARNINGS_LISTED + 1, "1", "1")]
+
+
+def test_many_warnings_are_summarised_per_check_with_counts(tmp_path):
+    found = many_warnings(tmp_path)
+    text = render.validation_report(made(found))
+    assert "Warning: " not in text and "run again with --details" in text
+    expected = []
+    for check in ("Z-often", "B-tie", "A-tie"):
+        mine = [f for f in found if f.shape == SHAPE[check]]
+        cases = {f.file.parent.name for f in mine if f.file is not None and f.file.parent.name != "reference"}
+        expected.append((f"shape:{check}", len(mine), str(len(cases)), str(len({f.file for f in mine}))))
+    expected.sort(key=lambda row: (-row[1], row[0]))  # most first; the tie of 5 by the check's name
+    assert summary_rows(text) == expected == [("shape:Z-often", 15, "2", "4"), ("shape:A-tie", 5, "0", "1"),
+                                              ("shape:B-tie", 5, "1", "1")]
+    lines = text.splitlines()
+    message = lines[lines.index(next(line for line in lines if line.endswith("shape:A-tie"))) + 1].strip()
+    assert message == "Fix it. (and 1 other message(s))"  # the commoner of its two messages (3 to 2)
+    assert lines[-1] == "符合 / conforms: 0 violation(s), 25 warning(s)"
+
+
+def test_the_summary_is_the_same_whatever_the_order_of_the_findings(tmp_path):
+    found = many_warnings(tmp_path)
+    shuffled = found[::-1][::2] + found[::-1][1::2]
+    assert render.warning_summary(found) == render.warning_summary(shuffled)
+    assert render.validation_report(made(found)) == render.validation_report(made(shuffled))
+
+
+def test_details_lists_every_warning(tmp_path):
+    found = many_warnings(tmp_path)
+    text = render.validation_report(made(found), details=True)
+    blocks = text.split("Warning: ")[1:]
+    assert sorted(b.split()[0] for b in blocks) == sorted(curie(f.focus) for f in found)
+    assert not summary_rows(text) and "--details" not in text
+
+
+def test_violations_are_listed_in_full_beside_summarised_warnings(tmp_path):
+    bad = [finding("Violation", "Bad", 100 + n, tmp_path / "a" / "agents.ttl", f"Broken {n}.") for n in range(3)]
+    text = render.validation_report(made(many_warnings(tmp_path) + bad))
+    for f in bad:
+        block = f"Violation: {curie(f.focus)}  ({f.focus_label})\n  file:  {f.file}\n  path:  tc:place\n" \
+                f"  check: shape:Bad\n  {f.message}\n"
+        assert block in text
+    assert [row[0] for row in summary_rows(text)] == ["shape:Z-often", "shape:A-tie", "shape:B-tie"]
+    assert text.splitlines()[-1] == "不符合 / does not conform: 3 violation(s), 25 warning(s)"
+
+
+def test_the_summary_fits_a_narrow_terminal_and_cuts_no_message(tmp_path):
+    long = "Say where an event happened with tc:place, if the text says it; 在文中写明地点。" * 2
+    found = [finding("Warning", "Long", n, tmp_path / "a" / "x.ttl", long) for n in range(30)]
+    text = render.validation_report(made(found), max_width=60)
+    assert all(render.width(line) <= 60 for line in text.splitlines())
+    body = [line.strip() for line in text.splitlines() if line.startswith(" " * 20)]
+    assert "".join(body).replace(" ", "") == long.replace(" ", "")
+
+
+def test_validate_summarises_the_warnings_of_towns_and_details_lists_them(synthetic_towns, monkeypatch):
+    monkeypatch.delenv(resources.DATA_ENV, raising=False)
+    data = load.corpus([synthetic_towns], shipped=False, env=False)
+    result = validate.check(data)
+    warnings = result.by_severity("Warning")
+    assert result.conforms and len(warnings) > render.WARNINGS_LISTED
+    case_of = {path: case.name for case in data.cases for path in case.files}
+    expected = []
+    for shape in {f.shape for f in warnings}:
+        mine = [f for f in warnings if f.shape == shape]
+        expected.append((curie(shape), len(mine), str(len({case_of[f.file] for f in mine if f.file in case_of})),
+                         str(len({f.file for f in mine}))))
+    expected.sort(key=lambda row: (-row[1], row[0]))
+    args = ["validate", "--data", str(synthetic_towns), "--no-shipped"]
+    summary = run(*args)
+    assert summary.exit_code == 0, summary.output
+    assert summary_rows(summary.output) == expected
+    assert "Warning: " not in summary.output and "--details" in summary.output
+    verdict = f"符合 / conforms: 0 violation(s), {len(warnings)} warning(s)"
+    assert summary.output.splitlines()[-1] == verdict
+    details = run(*args, "--details")
+    assert details.exit_code == 0 and details.output.count("\nWarning: ") + details.output.startswith("Warning: ") \
+        == len(warnings)
+    assert details.output.splitlines()[-1] == verdict and not summary_rows(details.output)
+    turtle = Graph().parse(data=run(*args, "--format", "turtle").output, format="turtle")
+    assert len(set(turtle.objects(None, SH.result))) == len(result.findings), "the report graph stays complete"
+
+
+@pytest.mark.parametrize("command", [["validate"], ["build"], ["package"], ["link", "build"]])
+def test_every_command_that_prints_a_validation_report_takes_details(command):
+    help_text = run(*command, "--help").output
+    assert "--details" in help_text and f"over {render.WARNINGS_LISTED} warnings" in " ".join(help_text.split())

@@ -132,6 +132,19 @@ def _data_options(func):
     return wrapper
 
 
+def _details_option(func):
+    """``--details``: list every warning of a validation report, however many (given as ``details``)."""
+    return click.option("--details", is_flag=True, default=False,
+                        help=f"List every warning in full (node, file, path, check, message). Without it, over "
+                             f"{render.WARNINGS_LISTED} warnings are summarised, one row per check; violations "
+                             "are always listed in full.")(func)
+
+
+def _report(result, details: bool) -> str:
+    """A validation result for people, fitting the terminal (see :func:`towncase.render.validation_report`)."""
+    return render.validation_report(result, details, _width())
+
+
 def _store_option(func):
     """``--store auto|rdflib|oxigraph``: the engine that holds the cases (see towncase.store)."""
     return click.option("--store", "store_kind", type=click.Choice(list(store.STORES)), default="auto",
@@ -169,11 +182,12 @@ def main(debug: bool) -> None:
               help="Worker processes that check cases at once (default: one per CPU).")
 @click.option("--shacl", "engine", type=click.Choice(["turbo", "pyshacl"]), default="turbo", show_default=True,
               help="The SHACL engine: pyshacl-turbo (the same report, faster) or pySHACL.")
+@_details_option
 @_reasoning_limits
 @_data_options
 @_errors_to_exit
 def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: bounded.ReasonLimits,
-             jobs: int | None, engine: str) -> None:
+             jobs: int | None, engine: str, details: bool) -> None:
     """Check the town cases: everything the project enforces (with FILES: those files' shapes only).
 
     Without FILES, every case (shipped, --data, $TOWNCASE_DATA) is checked on its own together with
@@ -189,10 +203,16 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: bo
     found, 2 on a usage or input error. Each finding names the file to edit, the node and its labels, the path, what
     found it and what to fix.
 
+    Violations are always listed in full. Warnings (recommendations, which never fail the data) are
+    too when there are at most 20; more are summarised, one row per check with its message and how
+    many warnings, cases and files it has, most first; --details lists every one. --format turtle
+    always holds every result.
+
     \b
     Examples:
       towncase validate
       towncase validate --data ~/my-towns --no-shipped
+      towncase validate --data ~/my-towns --details     # every warning in full
       towncase validate --inference rdfs
       towncase validate data/diankou-2022/observations.ttl --format turtle > report.ttl
     """
@@ -201,7 +221,7 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: bo
     result = (validate_stage.validate_files(files, inference=inference, limits=limits, engine=engine) if files
               else validate_stage.check(data, inference=inference, progress=_progress, limits=limits,
                                         jobs=jobs, engine=engine))
-    click.echo(result.graph.serialize(format="turtle") if fmt == "turtle" else render.validation_report(result))
+    click.echo(result.graph.serialize(format="turtle") if fmt == "turtle" else _report(result, details))
     sys.exit(EXIT_OK if result.conforms else EXIT_NONCONFORMING)
 
 
@@ -416,13 +436,16 @@ def _width() -> int:
               type=click.Choice(EXPORT_FORMATS),
               help="Formats to write (repeatable); default ttl, nt, jsonld, trig, nq.")
 @click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
+@_details_option
 @_data_options
 @_errors_to_exit
-def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force: bool) -> None:
+def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force: bool, details: bool) -> None:
     """The main job: validate the cases and their links, print a bilingual summary, write the exports.
 
     The links (towncase link build) are their own named graph, graph/links (links.ttl …).
-    Nothing is written when the data or the links do not conform (exit 1).
+    Nothing is written when the data or the links do not conform (exit 1): the validation report is
+    printed instead, as towncase validate prints it (over 20 warnings summarised by check unless
+    --details).
 
     \b
     Examples:
@@ -437,7 +460,7 @@ def build(out_dir: Path, base: str | None, formats: tuple[str, ...], data, force
                              force=force)
     click.echo(render.build_summary(done, __version__))
     for failed in (v for v in (done.validation, done.links) if v is not None and not v.conforms):
-        click.echo(render.validation_report(failed))
+        click.echo(_report(failed, details))
         sys.exit(EXIT_NONCONFORMING)
 
 
@@ -551,15 +574,18 @@ def _password(path: Path) -> str:
               help="Where the package's files will be served; default <base>release/<version>/.")
 @click.option("--sparql-endpoint", default=None, metavar="URL",
               help="The SPARQL endpoint that serves the dataset, for the DCAT-AP / VoID description.")
+@_details_option
 @_data_options
 @_errors_to_exit
 def package_command(out_dir: Path, base: str | None, download_url: str | None, sparql_endpoint: str | None,
-                    data: resources.Corpus) -> None:
+                    data: resources.Corpus, details: bool) -> None:
     """Write a release package: the data in every format, ontology, schemes, shapes, the query
     catalogue (.rq and RDF), HTML documentation, a DCAT-AP 3.0.1 + VoID description and SHA256SUMS.
 
     The data and the links (towncase link build) are validated first; nothing is written when they
-    do not conform (exit 1). The links are the named graph graph/links, described as void:Linksets.
+    do not conform (exit 1), and the report is printed as towncase validate prints it (over 20
+    warnings summarised by check unless --details). The links are the named graph graph/links,
+    described as void:Linksets.
 
     \b
     Examples:
@@ -575,12 +601,12 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
 
     result = validate_stage.check(data)
     if not result.conforms:
-        click.echo(render.validation_report(result))
+        click.echo(_report(result, details))
         sys.exit(EXIT_NONCONFORMING)
     ds = load.dataset(data)
     links = link_stage.build(data, ds)
     if not links.validation.conforms:
-        click.echo(render.validation_report(links.validation))
+        click.echo(_report(links.validation, details))
         sys.exit(EXIT_NONCONFORMING)
     done = package_stage.package(link_stage.linked_dataset(ds, links.graph), out_dir, base, download_url,
                                  sparql_endpoint, progress=_progress)
@@ -606,9 +632,10 @@ def link_group() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the linkset graph here (.ttl, .nt or .jsonld).")
 @click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
+@_details_option
 @_data_options
 @_errors_to_exit
-def link_build(output: Path | None, force: bool, data: resources.Corpus) -> None:
+def link_build(output: Path | None, force: bool, data: resources.Corpus, details: bool) -> None:
     """Compile the reviewed SSSOM files into the linkset graph and validate it.
 
     Every links/*.sssom.tsv of the data folders (shipped, --data, $TOWNCASE_DATA) is read strictly
@@ -616,7 +643,8 @@ def link_build(output: Path | None, force: bool, data: resources.Corpus) -> None
     per mapping (justification, confidence, labels) and a void:Linkset per file and predicate, then
     checked with shapes/links/links.shapes.ttl beside the data: both ends exist (or lie in an
     allow-listed external dataset), predicate allowed, confidence in [0, 1], owl:sameAs within one
-    kind of thing, never both exact and narrower. Exit 1 when a link does not conform.
+    kind of thing, never both exact and narrower. Exit 1 when a link does not conform, with the report
+    as towncase validate prints it (over 20 warnings summarised by check unless --details).
 
     \b
     Examples:
@@ -633,7 +661,7 @@ def link_build(output: Path | None, force: bool, data: resources.Corpus) -> None
         export_stage.write_atomic(output, export_stage.serialize(built.graph, export_stage.format_for(output)))
     click.echo(render.links_built(built))
     if not built.validation.conforms:
-        click.echo(render.validation_report(built.validation))
+        click.echo(_report(built.validation, details))
         sys.exit(EXIT_NONCONFORMING)
 
 

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,7 @@ import pyoxigraph
 
 from .errors import ParameterError, UnknownNameError
 from .prefixes import PREFIXES, curie_of
+from .resources import NOT_CASES
 from .store import XSD_STRING, Answer, bcp47
 
 if TYPE_CHECKING:
@@ -528,11 +530,26 @@ def _relative(path: str, cwd: str) -> str:
         return path
 
 
-def validation_report(result) -> str:
-    """A SHACL validation result for a data author: each finding's node (with its labels), path,
-    shape and message, then the verdict."""
+#: Up to this many warnings a validation report lists one by one; more are summarised, one row per check
+#: (``--details`` lists them all). Twenty, at five or six lines each, are a couple of screens; the shipped
+#: cases alone give 89, and 100 synthetic towns 8,404.
+WARNINGS_LISTED = 20
+
+
+def validation_report(result, details: bool = False, max_width: int = 80) -> str:
+    """A SHACL validation result for a data author: each finding's node (with its labels), file, path,
+    shape and message, then the verdict.
+
+    Violations (and infos) are always listed one by one. Warnings are too when there are at most
+    :data:`WARNINGS_LISTED` of them, or ``details`` is true; more are summarised by
+    :func:`warning_summary`, fitting ``max_width`` columns, with a line saying how to list each.
+    """
+    warnings = result.by_severity("Warning")
+    summarised = not details and len(warnings) > WARNINGS_LISTED
     lines = []
     for f in result.findings:
+        if summarised and f.severity == "Warning":
+            continue
         who = _curie(f.focus) + (f"  ({f.focus_label})" if f.focus_label else "")
         lines.append(f"{f.severity}: {who}")
         if f.file is not None:
@@ -541,10 +558,63 @@ def validation_report(result) -> str:
         if f.value is not None:
             lines.append(f"  value: {_curie(f.value)}")
         lines.append(f"  {f.message}")
-    violations, warnings = len(result.by_severity("Violation")), len(result.by_severity("Warning"))
+    if summarised:
+        lines += wrap(f"{len(warnings)} warnings (建议), summarised by check: over {WARNINGS_LISTED} are not "
+                      "listed one by one", max_width)
+        lines += [warning_summary(warnings, max_width),
+                  *wrap("To list every warning with its node, file and path, run again with --details.", max_width)]
+    violations = len(result.by_severity("Violation"))
     verdict = "符合 / conforms" if result.conforms else "不符合 / does not conform"
-    lines.append(f"{verdict}: {violations} violation(s), {warnings} warning(s)")
+    lines.append(f"{verdict}: {violations} violation(s), {len(warnings)} warning(s)")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class CheckCount:
+    """What one check found, summed: see :func:`check_counts`.
+
+    Attributes:
+        check: the check's CURIE (a shape, or another check's name).
+        findings: how many findings it gave.
+        cases: in how many cases their files lie (a case is the folder of its files; the reference
+            data is none).
+        files: in how many files; 0 when no finding names its file (``towncase validate FILES``).
+        message: the message of most of them (the first by text on a tie).
+        messages: how many different messages they have (one, unless the message names the value).
+    """
+
+    check: str
+    findings: int
+    cases: int
+    files: int
+    message: str
+    messages: int
+
+
+def check_counts(findings: Sequence) -> list[CheckCount]:
+    """The findings summed per check, most findings first, then by the check's CURIE."""
+    grouped: dict[Any, list] = {}
+    for f in findings:
+        grouped.setdefault(f.shape, []).append(f)
+    counts = []
+    for shape, found in grouped.items():
+        files = {f.file for f in found if f.file is not None}
+        messages = Counter(f.message for f in found)
+        message = min(messages, key=lambda m: (-messages[m], m))
+        cases = {path.parent for path in files if path.parent.name not in NOT_CASES}
+        counts.append(CheckCount(_curie(shape), len(found), len(cases), len(files), message, len(messages)))
+    return sorted(counts, key=lambda c: (-c.findings, c.check))
+
+
+def warning_summary(warnings: Sequence, max_width: int = 80) -> str:
+    """A table of :func:`check_counts`: per check the warnings, the cases and files they lie in, and
+    the check with its message (wrapped, never cut), to fit ``max_width`` columns."""
+    rows = []
+    for c in check_counts(warnings):
+        others = f" (and {c.messages - 1} other message(s))" if c.messages > 1 else ""
+        located = (str(c.cases), str(c.files)) if c.files else ("-", "-")
+        rows.append((str(c.findings), *located, f"{c.check}\n{c.message}{others}"))
+    return table(["warnings", "cases", "files", "check: what to do"], rows, max_width, wrap_last=True)
 
 
 _STATS_WORDS = {
