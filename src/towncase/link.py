@@ -291,11 +291,16 @@ def mapping_sets(data: load.Corpus) -> tuple[MappingSet, ...]:
 def owners(ds: Dataset) -> dict[URIRef, URIRef]:
     """Which named graph types (mints) each IRI: the case, the reference data, the concept schemes."""
     found: dict[URIRef, URIRef] = {}
-    for graph in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
-        for subject in graph.subjects(RDF.type, None):
-            if isinstance(subject, URIRef):
-                found.setdefault(subject, URIRef(graph.identifier))
+    for subject, _, _, graph in ds.quads((None, RDF.type, None, None)):  # one pass (per graph, rdflib's
+        _mint(found, subject, graph)  # memory store tests every triple's graphs: quadratic in the graphs)
     return found
+
+
+def _mint(found: dict[URIRef, URIRef], subject, graph) -> None:
+    """Record that ``graph`` types ``subject`` (an IRI): of several graphs, the first by name mints it."""
+    if isinstance(subject, URIRef) and isinstance(graph, URIRef) and (
+            subject not in found or str(graph) < str(found[subject])):
+        found[subject] = graph
 
 
 def target(iri: URIRef, minted: dict[URIRef, URIRef], external: Graph) -> URIRef | None:
@@ -309,10 +314,10 @@ def target(iri: URIRef, minted: dict[URIRef, URIRef], external: Graph) -> URIRef
     return None
 
 
-def compile_links(sets: Iterable[MappingSet], ds: Dataset, external: Graph) -> Graph:
-    """The linkset graph of the mapping sets (see the module docstring); deterministic."""
+def compile_links(sets: Iterable[MappingSet], minted: dict[URIRef, URIRef], external: Graph) -> Graph:
+    """The linkset graph of the mapping sets (see the module docstring), with ``minted`` the graph that
+    mints each IRI of the data (:func:`owners`); deterministic."""
     graph = bind_prefixes(Graph())
-    minted = owners(ds)
     for ms in sets:
         groups: dict[tuple, list[Mapping]] = {}
         for m in ms.mappings:
@@ -376,15 +381,30 @@ def shapes() -> Graph:
     return load.parse_file(resources.link_shape_file())
 
 
-def context(source: Dataset | store.Store) -> Dataset:
-    """The triples of ``source`` (a dataset, or a store of the corpus) that the link shapes read
-    (``shapes/links/link-context.rq``), in their named graphs: what :func:`build` validates the links beside, and
-    what :func:`owners` needs."""
-    found = Dataset()
+@dataclass(frozen=True)
+class Known:
+    """What the link check knows of the data (:func:`context`).
+
+    Attributes:
+        graph: the triples the link shapes read, every named graph's in one graph.
+        minted: the named graph that mints each IRI (as :func:`owners`).
+    """
+
+    graph: Graph
+    minted: dict[URIRef, URIRef]
+
+
+def context(source: Dataset | store.Store) -> Known:
+    """What the link shapes read of ``source`` (a dataset, or a store of the corpus): the triples
+    ``shapes/links/link-context.rq`` selects, and which graph mints each IRI; what :func:`build` validates
+    the links beside, in one pass over the query's rows."""
+    graph, minted = Graph(), dict[URIRef, URIRef]()
     text = resources.link_context_file().read_text(encoding="utf-8")
-    for name, *triple in store.of(source).select(text):
-        found.graph(name).add(tuple(triple))
-    return found
+    for name, subject, predicate, obj in store.of(source).select(text):
+        graph.add((subject, predicate, obj))
+        if predicate == RDF.type:
+            _mint(minted, subject, name)
+    return Known(graph, minted)
 
 
 def build(data: load.Corpus, source: Dataset | store.Store | None = None) -> Built:
@@ -403,10 +423,8 @@ def build(data: load.Corpus, source: Dataset | store.Store | None = None) -> Bui
     known = context(source if source is not None else store.open_store(data, "oxigraph"))
     sets = mapping_sets(data)
     external = external_datasets()
-    links = compile_links(sets, known, external)
-    checked = Graph()
-    for graph in known.graphs():
-        checked += graph
+    links = compile_links(sets, known.minted, external)
+    checked = known.graph  # ours: the links join it in place
     checked += external
     checked += links
     from . import validate
@@ -435,7 +453,7 @@ def check(data: load.Corpus, source: Dataset | store.Store | None = None) -> lis
     Raises:
         InputError: a mapping file is malformed, or a data file is (when ``source`` is not given).
     """
-    minted = owners(context(source if source is not None else store.open_store(data, "oxigraph")))
+    minted = context(source if source is not None else store.open_store(data, "oxigraph")).minted
     external = external_datasets()
     found = []
     for ms in mapping_sets(data):
