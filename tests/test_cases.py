@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import URIRef
 
-from towncase import load, query, scaffold, validate
+from towncase import cache, load, query, scaffold, store, validate
 from towncase.cli import main
 from towncase.namespaces import PREFIXES
 
@@ -15,6 +15,7 @@ DATANG = URIRef(PREFIXES["place"] + "shaoxing-zhuji-datang")
 DIANKOU = URIRef(PREFIXES["place"] + "shaoxing-zhuji-diankou")
 PILOT = URIRef(PREFIXES["programme"] + "zhejiang-small-city-pilot")
 THEIR_OUTCOME = URIRef(PREFIXES["outcome"] + "pilot-town-2020-pilot-result")
+THEIR_CASE = URIRef(PREFIXES["case"] + "pilot-town-2020")
 
 SOURCE = "大唐街道列入小城市培育试点,试点成效显著。\n"
 FACTS = """@prefix tc: <https://w3id.org/towncase/ontology#> .
@@ -95,3 +96,16 @@ def test_the_command_line_finds_the_outside_case_by_option_and_by_environment(tw
     alone = CliRunner().invoke(main, ["query", "case-overview", "--format", "csv", "--data", str(folder),
                                       "--no-shipped"])
     assert "pilot-town-2020" in alone.output and "diankou-2022" not in alone.output
+
+
+@pytest.mark.parametrize("kind", ["rdflib", "oxigraph"])
+@pytest.mark.slow
+def test_case_overview_counts_0_of_a_kind_the_case_graph_holds_none_of(two_towns, kind, tmp_path, monkeypatch):
+    """The outside case's graph holds one quote and one improvement claim (an outcome by subclass) and no
+    observation; its programme is typed in the shared reference data, not in the case's graph (FACTS)."""
+    _, data = two_towns
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))  # an Oxigraph store of this test's own
+    result = query.answer(store.open_store(data, kind), query.stored("case-overview"))
+    counts = {row.case: [row[v].toPython() for v in ("observations", "outcomes", "programmes", "quotes")]
+              for row in result}
+    assert counts[THEIR_CASE] == [0, 1, 0, 1]
