@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 from rdflib import OWL, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from towncase import query, reason
+from towncase import bounded, errors, query, reason
 from towncase.cli import main
 from towncase.errors import EngineError, LimitError
 
@@ -160,3 +161,35 @@ def test_infer_and_validate_report_a_limit_with_exit_4(tmp_path):
         result = CliRunner().invoke(main, [*command, "--max-triples", "5000"])
         assert result.exit_code == 4, result.output
         assert "stopped: the closure passed 5,000 triples" in result.output
+
+
+TYPED_ERRORS = [
+    errors.TowncaseError("plain", "a hint"),
+    errors.InputError("no such file", file="cases/x/a.ttl", line=3, column=9, hint="check the path"),
+    errors.RDFSyntaxError("bad IRI", file="a.ttl", line=2),
+    errors.OfflineError("SERVICE refused", hint="no network"),
+    errors.UnknownNameError("query", "case-overveiw", ["case-overview", "stats"]),
+    errors.ParameterError("missing town", "give --param town=…"),
+    errors.OutputError("read-only"),
+    errors.EngineError("rdflib failed"),
+    errors.LimitError("too long", "timeout", "allow more time"),
+    errors.EndpointError("store is down", "start it"),
+]
+
+
+@pytest.mark.parametrize("error", TYPED_ERRORS, ids=lambda e: type(e).__name__)
+def test_a_typed_error_pickles_whole(error):
+    """What a worker process raises reaches the parent as the same error: type, message, hint, attributes."""
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error) and back.args == error.args
+    assert vars(back) == vars(error) and vars(error)  # the attributes (hint, file, limit …) came along
+
+
+def raises_input_error() -> None:
+    raise errors.InputError("does not parse", file="cases/x/places.ttl", line=7, hint="mend it")
+
+
+def test_a_typed_error_in_a_bounded_worker_arrives_with_its_attributes():
+    with pytest.raises(errors.InputError) as caught:
+        bounded.run(raises_input_error, (), bounded.Limits(), "reading")
+    assert (caught.value.file, caught.value.line, caught.value.hint) == ("cases/x/places.ttl", 7, "mend it")

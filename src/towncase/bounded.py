@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import EngineError, InputError, LimitError, OfflineError, ParameterError, TowncaseError
+from .errors import EngineError, LimitError, TowncaseError
 
 #: The stack of the worker's thread and the recursion it allows: rdflib's property paths recurse once
 #: per list item, so 100,000 frames walk a list of tens of thousands of items.
@@ -97,7 +97,7 @@ def run(func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> An
             worker.join()
     if status == "ok":
         return payload
-    raise _rebuilt(*payload)
+    raise payload
 
 
 def _work(send: Any, func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> None:
@@ -109,18 +109,17 @@ def _work(send: Any, func: Callable[..., Any], args: tuple, limits: Limits, doin
         sys.setrecursionlimit(RECURSION_LIMIT)
         try:
             outcome.append(("ok", func(*args)))
-        except TowncaseError as err:
-            outcome.append(("error", (type(err).__name__, err.args[0] if err.args else str(err), err.hint,
-                                      getattr(err, "limit", ""))))
+        except TowncaseError as err:  # pickled whole, with its type and attributes
+            outcome.append(("error", err))
         except RecursionError:
-            outcome.append(("error", ("LimitError", f"{doing}: it nests or chains too deeply even for a deep stack",
-                                      "simplify it", "recursion")))
+            outcome.append(("error", LimitError(f"{doing}: it nests or chains too deeply even for a deep stack",
+                                                "recursion", "simplify it")))
         except MemoryError:
-            outcome.append(("error", ("LimitError", f"{doing}: it needs more than {limits.max_memory:,} bytes of memory",
-                                      "narrow it down", "memory")))
+            outcome.append(("error", LimitError(f"{doing}: it needs more than {limits.max_memory:,} bytes of memory",
+                                                "memory", "narrow it down")))
         except BaseException as err:
-            outcome.append(("error", ("EngineError", f"{doing}: {type(err).__name__}: {err}",
-                                      "run again with --debug; if the input is valid, this is a bug to report", "")))
+            outcome.append(("error", EngineError(f"{doing}: {type(err).__name__}: {err}", "run again with --debug; "
+                                                 "if the input is valid, this is a bug to report")))
 
     threading.stack_size(STACK_BYTES)
     thread = threading.Thread(target=call)
@@ -129,7 +128,7 @@ def _work(send: Any, func: Callable[..., Any], args: tuple, limits: Limits, doin
     try:
         send.send(outcome[0])
     except Exception as err:
-        send.send(("error", ("EngineError", f"cannot hand the answer back: {type(err).__name__}: {err}", "", "")))
+        send.send(("error", EngineError(f"cannot hand the answer back: {type(err).__name__}: {err}")))
     send.close()
 
 
@@ -145,16 +144,3 @@ def _cap_memory(extra: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
     except (ImportError, OSError, ValueError):
         pass
-
-
-def _rebuilt(kind: str, message: str, hint: str, limit: str) -> TowncaseError:
-    """The worker's error, of the same type, in this process."""
-    if kind == "LimitError":
-        return LimitError(message, limit, hint)
-    if kind == "OfflineError":
-        return OfflineError(message, hint=hint)
-    if kind in ("InputError", "RDFSyntaxError"):
-        return InputError(message, hint=hint)
-    if kind == "ParameterError":
-        return ParameterError(message, hint)
-    return EngineError(message, hint)

@@ -21,6 +21,18 @@ class TowncaseError(Exception):
         text = super().__str__()
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
+    def __reduce__(self):
+        """Pickled as its arguments and attributes, restored without calling ``__init__`` again (whose
+        parameters differ from class to class), so that one raised in a worker process arrives whole."""
+        return _restored, (type(self), self.args, self.__dict__)
+
+
+def _restored(kind: type[TowncaseError], args: tuple, attributes: dict) -> TowncaseError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(attributes)
+    return error
+
 
 class InputError(TowncaseError):
     """A file the user gave cannot be used (missing, unreadable, wrong format)."""
