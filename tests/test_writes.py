@@ -4,6 +4,7 @@ exports that keep literals and blank nodes intact."""
 from __future__ import annotations
 
 import errno
+import functools
 import gc
 import os
 import shutil
@@ -23,7 +24,7 @@ from rdflib.compare import isomorphic
 
 from towncase import export, load, resources
 from towncase.cli import main
-from towncase.errors import OutputError
+from towncase.errors import InputError, OutputError
 
 EX = "https://example.org/town/"
 
@@ -314,15 +315,15 @@ def test_an_export_failing_midway_leaves_every_old_file_and_no_temporary_file(tm
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     if not unnamed:
         monkeypatch.setattr(export, "_open_unnamed", lambda folder, mode: None)
-    real, calls = export.serialize, []
+    real, calls = export.stage, []
 
-    def fails_on_the_third_file(graph, fmt, prefixes=None):
-        calls.append(fmt)
+    def fails_on_the_third_file(path, data, unnamed=True):
+        calls.append(path)
         if len(calls) == 3:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(graph, fmt, prefixes)
+        return real(path, data, unnamed)
 
-    monkeypatch.setattr(export, "serialize", fails_on_the_third_file)
+    monkeypatch.setattr(export, "stage", fails_on_the_third_file)
     files = open_files()
     with pytest.raises(OSError):
         export.export(dataset, out, ("nt",), base="https://example.org/elsewhere/")  # every file differs
@@ -372,6 +373,53 @@ def test_an_export_reads_each_graph_only_after_letting_go_of_the_one_before(tmp_
     whole = export.export(dataset, tmp_path / "whole", export.DEFAULT_FORMATS)
     assert [w.path.name for w in written] == [w.path.name for w in whole]
     assert all(w.path.read_bytes() == v.path.read_bytes() for w, v in zip(written, whole, strict=True))
+
+
+# --- many graphs are serialised in worker processes -------------------------------------------------
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def pid_noting_reader(graph: Graph, pids: Path):
+    def read_it():
+        with pids.open("a") as noted:
+            noted.write(f"{os.getpid()}\n")
+        return graph
+    return read_it
+
+
+@pytest.mark.parametrize("base", [None, "https://example.org/elsewhere/"])
+def test_an_export_in_worker_processes_writes_the_same_bytes_as_one_here(tmp_path, monkeypatch, dataset, base):
+    graphs = [g for g in dataset.graphs() if len(g)]
+    here = export.export_graphs([(g.identifier, pid_noting_reader(g, tmp_path / "here.pids")) for g in graphs],
+                                tmp_path / "here", export.DEFAULT_FORMATS, base)
+    monkeypatch.setattr(export, "POOL_FROM", 1)
+    workers = export.export_graphs([(g.identifier, pid_noting_reader(g, tmp_path / "workers.pids")) for g in graphs],
+                                   tmp_path / "workers", export.DEFAULT_FORMATS, base)
+    assert set((tmp_path / "here.pids").read_text().split()) == {str(os.getpid())}
+    assert str(os.getpid()) not in (tmp_path / "workers.pids").read_text().split()  # every graph read by a worker
+    assert here == [export.Written(tmp_path / "here" / w.path.name, w.triples, w.graph) for w in workers]
+    assert files_of(tmp_path / "here") == files_of(tmp_path / "workers") and len(here) > 3 * len(graphs)
+
+
+def test_an_error_in_an_export_worker_arrives_whole_and_no_file_changes(tmp_path, monkeypatch, dataset):
+    out = tmp_path / "export"
+    export.export(dataset, out, ("nt", "nq"))
+    before = files_of(out)
+    graphs = sorted((g for g in dataset.graphs() if len(g)), key=lambda g: str(g.identifier))
+
+    def unreadable():
+        raise InputError("does not parse", file="cases/x/places.ttl", line=7, hint="mend it")
+
+    monkeypatch.setattr(export, "POOL_FROM", 1)
+    readers = [(g.identifier, functools.partial(lambda graph: graph, g)) for g in graphs]
+    readers[1] = (graphs[1].identifier, unreadable)
+    with pytest.raises(InputError) as caught:
+        export.export_graphs(readers, out, ("nt", "nq"), base="https://example.org/elsewhere/")
+    assert (caught.value.file, caught.value.line, caught.value.hint) == ("cases/x/places.ttl", 7, "mend it")
+    assert str(caught.value).startswith("cases/x/places.ttl:7: does not parse")
+    assert files_of(out) == before and leftovers(out) == []
 
 
 @pytest.mark.parametrize("fmt", ["nq", "trig"])

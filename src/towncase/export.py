@@ -19,7 +19,7 @@ import re
 import secrets
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
@@ -71,7 +71,7 @@ def serialize(graph: Graph | Dataset, fmt: str, prefixes: dict[str, str] | None 
         if fmt in DATASET_FORMATS:
             graphs = graph.graphs() if isinstance(graph, Dataset) else [graph]
             return _dataset_format([(g.identifier, g) for g in graphs if len(g)], fmt, prefixes)
-        return _graph_format(graph, fmt, prefixes)
+        return Texts(graph, prefixes).file(fmt)
 
 
 def _dataset_format(named: Sequence[tuple[IdentifiedNode, Graph]], fmt: str, prefixes: dict[str, str]) -> bytes:
@@ -115,33 +115,27 @@ class DatasetFile:
     def close(self) -> None:
         self.files.close()
 
-    def add(self, name: IdentifiedNode, graph: Graph) -> None:
-        """Add one graph under its name (a blank node: the default graph); names come in sorted order."""
+    def add(self, name: IdentifiedNode, graph: Graph | Texts) -> None:
+        """Add one graph under its name (a blank node: the default graph); names come in sorted order.
+        Given as :class:`Texts` (made with this file's prefixes), its serialisations are the ones made for its own files."""
+        texts = graph if isinstance(graph, Texts) else Texts(graph, self.prefixes)
+        self.add_part(name, len(texts.graph), dataset_part(self.fmt, name, texts))
+
+    def add_part(self, name: IdentifiedNode, triples: int, part: tuple[tuple[str, ...], bytes]) -> None:
+        """Add one graph's :func:`dataset_part` (of ``triples`` triples); names come in sorted order."""
         if self.last is not None and str(name) <= self.last:
             raise ValueError(f"graphs must come in order of their names: {name} after {self.last}")
         self.last = str(name)
-        self.triples += len(graph)
-        canonical = _canonical(graph, self.prefixes, _scope(name))
+        self.triples += triples
+        declared, body = part
         if self.fmt == "trig":
-            self._block(name, canonical)
+            self.declared.update(dict.fromkeys(declared))
+            self.body.write((b"\n" if self.body.tell() else b"") + body)
             return
-        end = " ." if isinstance(name, BNode) else f" <{name}> ."
-        lines = {(line[:-2] + end).encode("utf-8") for line in canonical.serialize(format="nt").split("\n")
-                 if line.endswith(" .")}
-        self.run.extend(lines)
-        self.run_bytes += sum(map(len, lines))
+        self.run.extend(body.split(b"\n") if body else ())
+        self.run_bytes += len(body)
         if self.run_bytes > self.RUN_BYTES:
             self._spill()
-
-    def _block(self, name: IdentifiedNode, canonical: Graph) -> None:
-        lines = canonical.serialize(format="turtle").split("\n")
-        header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
-        while header < len(lines) and lines[header].startswith("@prefix"):
-            self.declared[lines[header]] = None
-            header += 1
-        label = "" if isinstance(name, BNode) else f"<{name}> "  # unnamed: the default graph
-        block = f"{label}{{\n" + "\n".join(lines[header:]).strip("\n") + "\n}\n"
-        self.body.write((("\n" if self.body.tell() else "") + block).encode("utf-8"))
 
     def _spill(self) -> None:
         run = self.files.enter_context(tempfile.TemporaryFile(dir=self.folder))  # noqa: SIM115
@@ -162,6 +156,22 @@ class DatasetFile:
             return
         self._spill()
         yield from heapq.merge(*self.runs)  # each run's lines end in a newline
+
+
+def dataset_part(fmt: str, name: IdentifiedNode, texts: Texts) -> tuple[tuple[str, ...], bytes]:
+    """What a graph adds to a dataset file under its name (a blank node: the default graph): for TriG its
+    ``@prefix`` lines and its block; for N-Quads no prefixes and its lines, sorted, without the last line end."""
+    texts = texts.scoped(_scope(name))
+    if fmt == "nq":
+        end = " ." if isinstance(name, BNode) else f" <{name}> ."
+        return (), b"\n".join(sorted({(line[:-2] + end).encode("utf-8") for line in texts.ntriples}))
+    lines = texts.turtle.split("\n")
+    header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
+    while header < len(lines) and lines[header].startswith("@prefix"):
+        header += 1
+    label = "" if isinstance(name, BNode) else f"<{name}> "  # unnamed: the default graph
+    block = f"{label}{{\n" + "\n".join(lines[header:]).strip("\n") + "\n}\n"
+    return tuple(lines[:header]), block.encode("utf-8")
 
 
 #: The graph formats Oxigraph writes for :func:`serialize_inferred` (JSON-LD stays rdflib's, compacted
@@ -217,29 +227,47 @@ def _bcp47_tag(match: re.Match) -> bytes:
     return b'"@' + bcp47(match.group(1).decode("ascii")).encode("ascii")
 
 
-def _graph_format(graph: Graph, fmt: str, prefixes: dict[str, str]) -> bytes:
-    graph = _canonical(graph, prefixes)
-    if fmt == "jsonld":
-        text = graph.serialize(format="json-ld", context=dict(prefixes), auto_compact=True)
-        return _normalise_jsonld(text).encode("utf-8")
-    if fmt == "nt":
-        return _sorted_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").split("\n"))
-    return graph.serialize(format=GRAPH_FORMATS[fmt], encoding="utf-8")
+class Texts:
+    """One graph's serialisations, each made once when first asked for: an export writes a graph's Turtle
+    to its own file and, as a block, to the TriG, and its N-Triples to its own file and, as quads, to the
+    N-Quads (rdflib's Turtle writer took half of a case graph's export time).
 
+    The graph is copied with ``prefixes`` bound and its blank nodes (if any) labelled canonically. In a
+    dataset format a blank-node label names one node across the whole file, so each graph's labels
+    there carry a ``scope`` of their own: two graphs' first blank nodes never share a label.
+    """
 
-def _canonical(graph: Graph, prefixes: dict[str, str], scope: str = "") -> Graph:
-    """The graph with its prefixes bound and its blank nodes (if any) labelled canonically.
+    def __init__(self, graph: Graph, prefixes: dict[str, str], scope: str = "") -> None:
+        self.source, self.prefixes = graph, prefixes
+        self.blank = any(isinstance(t, BNode) for triple in graph for t in triple)
+        self.graph = bind_prefixes(Graph(), prefixes)
+        if not self.blank:
+            self.graph += graph
+            return
+        for s, p, o in to_canonical_graph(graph):
+            self.graph.add((_scoped(s, scope), p, _scoped(o, scope)))
 
-    In a dataset format a blank-node label names one node across the whole file, so each graph's
-    labels carry a ``scope`` of their own: two graphs' first blank nodes never share a label."""
-    has_blank = any(isinstance(t, BNode) for triple in graph for t in triple)
-    copy = bind_prefixes(Graph(), prefixes)
-    if not has_blank:
-        copy += graph
-        return copy
-    for s, p, o in to_canonical_graph(graph):
-        copy.add((_scoped(s, scope), p, _scoped(o, scope)))
-    return copy
+    def scoped(self, scope: str) -> Texts:
+        """These texts with blank nodes labelled in ``scope``: themselves when the graph has none."""
+        return Texts(self.source, self.prefixes, scope) if self.blank else self
+
+    @functools.cached_property
+    def turtle(self) -> str:
+        return self.graph.serialize(format="turtle")
+
+    @functools.cached_property
+    def ntriples(self) -> list[str]:
+        """The N-Triples lines, unsorted, without their line ends."""
+        return [line for line in self.graph.serialize(format="nt").split("\n") if line.endswith(" .")]
+
+    def file(self, fmt: str) -> bytes:
+        """The graph's file in one of :data:`GRAPH_FORMATS`."""
+        if fmt == "jsonld":
+            text = self.graph.serialize(format="json-ld", context=dict(self.prefixes), auto_compact=True)
+            return _normalise_jsonld(text).encode("utf-8")
+        if fmt == "nt":
+            return ("\n".join(sorted(set(self.ntriples))) + "\n").encode("utf-8")
+        return self.turtle.encode("utf-8")
 
 
 def _scoped(term, scope: str):
@@ -249,10 +277,6 @@ def _scoped(term, scope: str):
 def _scope(name: IdentifiedNode) -> str:
     """A blank-node label prefix of a named graph's own (from a digest of its name)."""
     return "g" + hashlib.sha256(str(name).encode("utf-8")).hexdigest()[:8]
-
-
-def _sorted_lines(lines: list[str]) -> bytes:
-    return ("\n".join(sorted({line for line in lines if line.strip()})) + "\n").encode("utf-8")
 
 
 def _normalise_jsonld(text: str) -> str:
@@ -626,33 +650,97 @@ def export_graphs(graphs: Iterable[tuple[IdentifiedNode, Callable[[], Graph]]], 
         whole = {fmt: DatasetFile(fmt, prefixes, out_dir) for fmt in formats if fmt in DATASET_FORMATS}
     except OSError as err:
         raise OutputError(f"{out_dir}: cannot write: {err.strerror}", hint="check that the folder is writable") from err
+    each = _serialised(named, formats, prefixes, base)  # closed in the end: its workers stop
     try:
-        for number, (moved, name, read) in enumerate(named, 1):
+        for number, ((moved, name, _), done) in enumerate(zip(named, each, strict=True), 1):
             if number % 10 == 0 or number == len(named):
                 progress(f"  writing graph {number:,} of {len(named):,} …")
-            graph = read()
-            if not len(graph):
+            if done is None:  # an empty graph
                 continue
-            graph = rebase(graph, base) if base else graph
-            for fmt in (f for f in formats if f in GRAPH_FORMATS):
-                done = Written(out_dir / f"{_stem(name)}.{fmt}", len(graph), moved)
-                files.append((str(name), done, stage(done.path, serialize(graph, fmt, prefixes), unnamed=len(files) < held)))
-            for writer in whole.values():
-                with engine_errors("rdflib's serializer"):
-                    writer.add(moved, graph)
-            del graph
+            for fmt, data in done.files.items():
+                written = Written(out_dir / f"{_stem(name)}.{fmt}", done.triples, moved)
+                files.append((str(name), written, stage(written.path, data, unnamed=len(files) < held)))
+            for fmt, part in done.parts.items():
+                whole[fmt].add_part(moved, done.triples, part)
+            del done
         files.sort(key=lambda file: file[0])  # stable: each graph's formats stay in order
         for fmt, writer in whole.items():
-            done = Written(out_dir / f"towncase.{fmt}", writer.triples)
-            files.append(("", done, stage(done.path, writer.chunks(), unnamed=len(files) < held)))
+            written = Written(out_dir / f"towncase.{fmt}", writer.triples)
+            files.append(("", written, stage(written.path, writer.chunks(), unnamed=len(files) < held)))
     except BaseException:
         discard([file for _, _, file in files])
         raise
     finally:
+        each.close()
         for writer in whole.values():
             writer.close()
     commit([file for _, _, file in files])
     return [done for _, done, _ in files]
+
+
+@dataclass(frozen=True)
+class Serialised:
+    """One graph, serialised for an export: its own files and its parts of the dataset files."""
+
+    triples: int
+    files: dict[str, bytes]  # graph format → the graph's file
+    parts: dict[str, tuple[tuple[str, ...], bytes]]  # dataset format → its :func:`dataset_part`
+
+
+def serialised(moved: IdentifiedNode, read: Callable[[], Graph], formats: tuple[str, ...], prefixes: dict[str, str],
+               base: str | None) -> Serialised | None:
+    """The graph ``read`` gives, named ``moved`` (its name rebased), in ``formats``; None when it is empty."""
+    graph = read()
+    if not len(graph):
+        return None
+    graph = rebase(graph, base) if base else graph
+    with engine_errors("rdflib's serializer"):
+        texts = Texts(graph, prefixes)
+        return Serialised(len(graph), {fmt: texts.file(fmt) for fmt in formats if fmt in GRAPH_FORMATS},
+                          {fmt: dataset_part(fmt, moved, texts) for fmt in formats if fmt in DATASET_FORMATS})
+
+
+#: From this many graphs on, an export serialises them in worker processes, one per core (rdflib's
+#: writers take about 0.6 CPU s for a case graph); fewer are serialised in this process, where starting
+#: the workers would cost more than it saves.
+POOL_FROM = 8
+
+
+def _serialised(named: list[tuple[URIRef, IdentifiedNode, Callable[[], Graph]]], formats: tuple[str, ...],
+                prefixes: dict[str, str], base: str | None) -> Generator[Serialised | None, None, None]:
+    """:func:`serialised` for each graph, in order: here, or in worker processes forked after ``named`` is
+    made, so that its readers (closures, partials) are inherited rather than pickled; a worker's error is
+    raised here, and the graphs not yet begun are then dropped."""
+    import multiprocessing
+
+    jobs = os.cpu_count() or 1
+    if len(named) < POOL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for moved, _, read in named:
+            yield serialised(moved, read, formats, prefixes, base)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_inherit, initargs=(named, formats, prefixes, base))
+    try:
+        yield from pool.map(_serialised_at, range(len(named)))
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+#: In an export's worker process: what :func:`_serialised` gave it (inherited by the fork).
+_WORK: tuple = ()
+
+
+def _inherit(*work) -> None:
+    global _WORK
+    _WORK = work
+
+
+def _serialised_at(index: int) -> Serialised | None:
+    named, formats, prefixes, base = _WORK
+    moved, _, read = named[index]
+    return serialised(moved, read, formats, prefixes, base)
 
 
 def _unnamed_budget(files: int) -> int:
