@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from artefacts import ROOT
 from click.testing import CliRunner
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from towncase import export, load, resources
@@ -282,6 +282,50 @@ def test_blank_nodes_of_two_files_never_merge(tmp_path, suffix, text):
     for path in files:  # graphs parsed on their own and merged later (as load's cache does)
         merged += load.parse_file(path)
     assert len(set(merged.subjects())) == 2
+
+
+def nested_blank_nodes(order: int) -> Graph:
+    """Results with nested blank nodes (a path list, a detail), two of them alike, added in one of two orders."""
+    ex = lambda local: URIRef(f"{EX}{local}")  # noqa: E731
+    triples = []
+    report = BNode()
+    for focus, note in (("diankou", "a"), ("datang", "b"), ("datang", "b")):  # the last two describe the same
+        result, path, rest, detail = BNode(), BNode(), BNode(), BNode()
+        triples += [(report, ex("result"), result), (result, ex("focus"), ex(focus)), (result, ex("path"), path),
+                    (path, RDF.first, ex("p")), (path, RDF.rest, rest), (rest, RDF.first, ex("q")),
+                    (rest, RDF.rest, RDF.nil), (result, ex("detail"), detail), (detail, ex("note"), Literal(note, lang="en")),
+                    (result, ex("value"), BNode())]  # a blank node that describes nothing
+    graph = Graph()
+    for triple in triples if order == 0 else reversed(triples):
+        graph.add(triple)
+    return graph
+
+
+def test_turtle_by_content_is_the_same_graph_and_the_same_bytes_whatever_the_blank_node_ids():
+    first, second = nested_blank_nodes(0), nested_blank_nodes(1)
+    assert not {n for n in first.all_nodes() if isinstance(n, BNode)} & set(second.all_nodes())  # fresh ids
+    text = export.turtle_by_content(first)
+    assert text == export.turtle_by_content(second)
+    again = Graph().parse(data=text.decode("utf-8"), format="turtle")
+    assert isomorphic(again, first) and len(again) == len(first) == 30
+
+
+def test_turtle_by_content_of_blank_nodes_in_a_cycle_is_still_the_same_graph_and_bytes():
+    def cycle(order: int) -> Graph:
+        a, b = BNode(), BNode()
+        triples = [(a, URIRef(f"{EX}next"), b), (b, URIRef(f"{EX}next"), a), (a, URIRef(f"{EX}name"), Literal("a"))]
+        graph = Graph()
+        for triple in triples if order == 0 else reversed(triples):
+            graph.add(triple)
+        return graph
+    text = export.turtle_by_content(cycle(0))
+    assert text == export.turtle_by_content(cycle(1))
+    assert isomorphic(Graph().parse(data=text.decode("utf-8"), format="turtle"), cycle(0))
+
+
+def test_the_shipped_validation_report_in_turtle_by_content_is_the_same_graph(checked):
+    again = Graph().parse(data=export.turtle_by_content(checked.graph).decode("utf-8"), format="turtle")
+    assert isomorphic(again, checked.graph) and len(again) > 100
 
 
 def test_a_single_graph_serialises_in_the_dataset_formats():

@@ -26,7 +26,7 @@ from typing import IO, cast
 
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.term import IdentifiedNode
+from rdflib.term import IdentifiedNode, Node
 
 from . import resources
 from .errors import OutputError, UnknownNameError, engine_errors
@@ -292,6 +292,53 @@ def _normalise_jsonld(text: str) -> str:
         return value
 
     return json.dumps(norm(doc), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
+def turtle_by_content(graph: Graph, prefixes: dict[str, str] | None = None) -> bytes:
+    """Turtle of a graph whose blank nodes nest without cycles (a SHACL report: its results, their paths and
+    details), the same bytes every run, in time linear in the graph.
+
+    Each blank node is labelled by a digest of what it describes (its predicates and objects, a nested blank
+    node by its own digest), so the writer sorts them alike in every run; blank nodes that describe the same
+    are told apart by a number (they print alike). rdflib's canonical labelling, which :func:`serialize` uses,
+    took over ten minutes for a report of 67,000 triples; it is still used when the blank nodes form a cycle.
+    """
+    described: dict[BNode, list[tuple]] = {}
+    for s, p, o in graph:
+        if isinstance(s, BNode):
+            described.setdefault(s, []).append((p, o))
+    digests: dict[BNode, str] = {}
+    for start in described:
+        if start in digests:
+            continue
+        pending, path = [(start, False)], set()  # depth first; a node is digested after what it holds
+        while pending:
+            node, ready = pending.pop()
+            if ready:
+                path.discard(node)
+                text = "\n".join(sorted(f"{p.n3()} {'_:' + digests[o] if isinstance(o, BNode) else o.n3()}"
+                                        for p, o in described.get(node, ())))
+                digests[node] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+                continue
+            if node in digests:
+                continue
+            if node in path:  # a cycle: no digest of content can start it
+                return serialize(graph, "ttl", prefixes)
+            path.add(node)
+            pending.append((node, True))
+            pending.extend((o, False) for _, o in described.get(node, ()) if isinstance(o, BNode) and o not in digests)
+    for node in {o for o in graph.objects() if isinstance(o, BNode)} - digests.keys():  # describes nothing
+        digests[node] = hashlib.sha256(b"").hexdigest()[:20]
+    seen: dict[str, int] = {}
+    labels: dict[Node, Node] = {}
+    for node, digest in sorted(digests.items(), key=lambda item: item[1]):
+        seen[digest] = seen.get(digest, 0) + 1
+        labels[node] = BNode(f"b{digest}" if seen[digest] == 1 else f"b{digest}n{seen[digest]}")
+    copy = bind_prefixes(Graph(), prefixes or PREFIXES)
+    for s, p, o in graph:
+        copy.add((labels.get(s, s), p, labels.get(o, o)))
+    with engine_errors("rdflib's serializer"):
+        return copy.serialize(format="turtle", encoding="utf-8")
 
 
 def rebased_prefixes(base: str | None) -> dict[str, str]:
