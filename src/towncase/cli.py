@@ -221,7 +221,7 @@ def validate(files: tuple[Path, ...], inference: str, fmt: str, data, limits: bo
     result = (validate_stage.validate_files(files, inference=inference, limits=limits, engine=engine) if files
               else validate_stage.check(data, inference=inference, progress=_progress, limits=limits,
                                         jobs=jobs, engine=engine))
-    if fmt == "turtle":  # blank nodes labelled canonically: the same bytes every run
+    if fmt == "turtle":  # blank nodes labelled by what they describe: the same bytes every run
         from . import export as export_stage
 
         click.echo(export_stage.turtle_by_content(result.graph).decode("utf-8"), nl=False)

@@ -669,7 +669,8 @@ def export_graphs(graphs: Iterable[tuple[IdentifiedNode, Callable[[], Graph]]], 
                   progress: Callable[[str], None] = lambda message: None) -> list[Written]:
     """Write named graphs to ``out_dir``: each in each graph format, and all of them in each dataset format.
     Each graph is read (its function called) when its turn comes and let go before the next, so an
-    export holds one graph in memory, not the dataset; empty graphs are left out.
+    export holds one graph in memory, not the dataset (one per worker process when there are
+    :data:`POOL_FROM` graphs or more); empty graphs are left out.
 
     Files: ``ontology.<ext>``, ``concepts.<ext>``, ``<case>.<ext>`` for each case graph, and
     ``towncase.trig`` / ``towncase.nq`` with all named graphs; the list of them in order of the graphs'
