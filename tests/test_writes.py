@@ -4,7 +4,6 @@ exports that keep literals and blank nodes intact."""
 from __future__ import annotations
 
 import errno
-import functools
 import gc
 import os
 import shutil
@@ -457,7 +456,7 @@ def test_an_error_in_an_export_worker_arrives_whole_and_no_file_changes(tmp_path
         raise InputError("does not parse", file="cases/x/places.ttl", line=7, hint="mend it")
 
     monkeypatch.setattr(export, "POOL_FROM", 1)
-    readers = [(g.identifier, functools.partial(lambda graph: graph, g)) for g in graphs]
+    readers = [(g.identifier, lambda g=g: g) for g in graphs]
     readers[1] = (graphs[1].identifier, unreadable)
     with pytest.raises(InputError) as caught:
         export.export_graphs(readers, out, ("nt", "nq"), base="https://example.org/elsewhere/")
