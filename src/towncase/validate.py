@@ -361,11 +361,14 @@ def _run_parts(data, cases, inference, engine, limits, shared_keys, jobs, progre
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    try:
         futures = [pool.submit(_check_part, data, case, inference, engine, limits, shared_keys) for case in cases]
         for number, (case, future) in enumerate(zip(cases, futures, strict=True), 1):
             yield case, future.result()
             _progress_every(progress, number, len(cases))
+    finally:  # on an error or Ctrl-C, the cases not yet begun are dropped, not checked first
+        pool.shutdown(cancel_futures=True)
 
 
 def _progress_every(progress: Callable[[str], None], number: int, total: int) -> None:
