@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SH, SKOS, VOID, XSD
 
 from conftest import SHARED
-from towncase import link, load, package, query, validate
+from towncase import export, link, load, package, query, validate
 from towncase.cli import main
 from towncase.namespaces import BASE, TC
 
@@ -53,9 +53,16 @@ def dataset(corpus):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """The package of the shipped dataset, written once by the command."""
+    """The package of the shipped dataset, written once by the command, which reads one graph at a time:
+    loading the whole dataset fails here."""
+    def whole(*args, **kwargs):
+        raise AssertionError("towncase package read the whole dataset")
+
     out = tmp_path_factory.mktemp("package") / "release"
-    result = CliRunner().invoke(main, ["package", "--out", str(out), "--sparql-endpoint", "https://example.org/sparql"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "dataset", whole)
+        result = CliRunner().invoke(main, ["package", "--out", str(out), "--sparql-endpoint",
+                                           "https://example.org/sparql"])
     assert result.exit_code == 0, result.output
     return out
 
@@ -264,7 +271,7 @@ def test_a_failed_package_leaves_the_old_one_untouched(built, tmp_path, monkeypa
 
     monkeypatch.setattr(package, "_write_docs", broken)
     with pytest.raises(OSError):
-        package.package(_dataset(), out)
+        package.package(export.readers(_dataset()), out)
     assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
 
@@ -351,3 +358,51 @@ def test_documentation_is_the_same_bytes_whatever_the_hash_seed(tmp_path):
         assert done.returncode == 0, done.stderr
         digests.add(tuple(hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("*.html"))))
     assert len(digests) == 1
+
+
+def test_the_description_counts_the_union_of_graphs_it_saw_one_at_a_time(tmp_path):
+    """What :class:`package.Description` gathers graph by graph equals what rdflib counts in the union of the
+    graphs held together: a triple in two graphs counted once, the same literal with its language tag in two
+    cases (rdflib's terms compare tags without case) once, each graph's blank node its own, a town named in
+    another graph than the case that points to it, and the dates of every graph; the OWL 2 DL profile merges
+    the graphs with their blank nodes apart."""
+    ex = "https://w3id.org/towncase/id/"
+    text = {
+        "graph/case/a": f"""<{ex}case/a> <{TC}caseOf> <{ex}place/t> ; <{TC}date> "2019"^^<{XSD}gYear> .
+            <{ex}place/t> <{RDFS}label> "镇"@zh-Hans ; <{TC}note> [ <{RDFS}label> "x" ] .
+            <{ex}k> <{RDFS}label> "k"@zh-Hans .""",
+        "graph/case/b": f"""<{ex}case/b> <{TC}caseOf> <{ex}place/t> ; <{TC}date> "2023-05"^^<{XSD}gYearMonth> .
+            <{ex}k> <{RDFS}label> "k"@zh-hans ; <{RDF}type> <{TC}Town> .
+            <{ex}place/t> <{RDFS}label> "镇"@zh-Hans ; <{TC}note> [ <{RDFS}label> "x" ] .""",
+        "graph/reference": f"""<{ex}place/t> <{RDFS}label> "Town"@en ; <{TC}divisionCode> "330681101" ;
+            <{RDF}type> <{TC}Town> . <http://example.org/other> <{RDFS}label> "not ours" .""",
+    }
+    graphs = [(URIRef(BASE + name), Graph().parse(data=body, format="turtle")) for name, body in text.items()]
+    with package.Description(None, tmp_path) as description:
+        for name, graph in graphs:
+            description.take(name, description.look(name, graph))
+        profile = Graph().parse(data=b"".join(description.owl_dl.chunks()).decode("utf-8"), format="turtle")
+    union = Graph()
+    for _, graph in graphs:
+        union += graph
+    assert len(description.triples) == len(union) == 15  # 17 stated; t's 镇 in two cases and k's label counted once
+    assert len(description.subjects) == len(set(union.subjects())) == 7  # two blank nodes
+    assert len(description.objects) == len(set(union.objects()))
+    assert len(description.entities) == 4  # case/a, case/b, place/t, k
+    assert description.classes == {TC.Town} and description.towns == {URIRef(ex + "place/t")}
+    assert {str(v) for _, v in description.names[URIRef(ex + "place/t")]} == {"镇", "Town", "330681101"}
+    assert [str(t) for t in description.times] == ["2019", "2023-05"]
+    assert len(profile) == len(union) and len(set(profile.subjects(RDFS.label, Literal("x")))) == 2
+    assert {o.datatype for o in profile.objects(None, TC.date)} == {XSD.string}
+
+
+def test_the_owl_dl_profile_keeps_the_blank_nodes_of_two_graphs_apart(tmp_path):
+    """Two graphs alike, a blank node each that two subjects share (so Turtle must label it): their canonical
+    labels are alike too, and only each graph's own scope keeps them two nodes when the profile merges them."""
+    text = f'<{BASE}id/place/t> <{TC}note> _:b . <{BASE}id/place/u> <{TC}note> _:b . _:b <{RDFS}label> "x" .'
+    with package.Description(None, tmp_path) as description:
+        for name in ("graph/case/c", "graph/case/d"):
+            graph = Graph().parse(data=text, format="turtle")
+            description.take(URIRef(BASE + name), description.look(URIRef(BASE + name), graph))
+        profile = Graph().parse(data=b"".join(description.owl_dl.chunks()).decode("utf-8"), format="turtle")
+    assert len(profile) == len(description.triples) == 6

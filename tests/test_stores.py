@@ -23,7 +23,7 @@ from rdflib.namespace import RDFS, XSD
 from rdflib.query import Result
 from test_queries import CATALOGUE, GOLDEN_CASES, _nodes
 
-from towncase import package, query
+from towncase import export, package, query
 from towncase.cli import main
 from towncase.publish import Endpoint
 
@@ -96,7 +96,7 @@ def release(tmp_path_factory, dataset) -> Path:
     out = tmp_path_factory.mktemp("release") / "package"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(package, "_write_docs", lambda folder, base: None)
-        package.package(dataset, out)
+        package.package(export.readers(dataset), out)
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -62,9 +61,7 @@ def build(out_dir: Path, formats: tuple[str, ...] = export.DEFAULT_FORMATS, base
     if not links.validation.conforms:
         return replace(done, links=links.validation)
     progress(f"writing exports to {out_dir}/ …")
-    # One graph at a time, each part parsed by rdflib (the files as written: Oxigraph's store keeps
-    # numbers and language tags in its own canonical form), so the export holds one graph, not every case.
-    graphs = [(name, functools.partial(load.parse_files, files)) for name, files in load.parts(data)]
-    written = export.export_graphs([*graphs, (link.LINKS_GRAPH, lambda: links.graph)], out_dir, formats, base,
-                                   progress=progress)
+    # One graph at a time, each part parsed by rdflib, so the export holds one graph, not every case.
+    written = export.export_graphs([*load.readers(data), (link.LINKS_GRAPH, lambda: links.graph)], out_dir, formats,
+                                   base, progress=progress)
     return replace(done, written=written, links=links.validation)

@@ -604,17 +604,18 @@ def package_command(out_dir: Path, base: str | None, download_url: str | None, s
     from . import package as package_stage
     from . import validate as validate_stage
 
-    result = validate_stage.check(data)
+    result = validate_stage.check(data, progress=_progress)
     if not result.conforms:
         click.echo(_report(result, details))
         sys.exit(EXIT_NONCONFORMING)
-    ds = load.dataset(data)
-    links = link_stage.build(data, ds)
+    _progress("compiling and validating the links …")
+    links = link_stage.build(data)
     if not links.validation.conforms:
         click.echo(_report(links.validation, details))
         sys.exit(EXIT_NONCONFORMING)
-    done = package_stage.package(link_stage.linked_dataset(ds, links.graph), out_dir, base, download_url,
-                                 sparql_endpoint, progress=_progress)
+    # One graph at a time, as towncase build writes them: the package never holds the whole dataset.
+    graphs = [*load.readers(data), (link_stage.LINKS_GRAPH, lambda: links.graph)]
+    done = package_stage.package(graphs, out_dir, base, download_url, sparql_endpoint, progress=_progress)
     click.echo(render.packaged(done))
 
 

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Protocol, cast
 
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
@@ -86,7 +86,9 @@ class DatasetFile:
     """A TriG or N-Quads file of named graphs written one graph at a time, in order of their names, so that
     only one graph need be in memory: each graph's part goes to temporary files as it is added, and
     :meth:`chunks` gives the file's bytes in the canonical form (TriG: the union of the @prefix lines,
-    then a block per graph; N-Quads: every line, sorted, merged from sorted runs).
+    then a block per graph; N-Quads: every line, sorted, merged from sorted runs). With ``fmt`` ``"ttl"``
+    it is the graphs merged into one Turtle file, written as TriG is but without the graphs' names (each
+    graph's blank nodes still its own).
 
     A context manager: the temporary files are gone when it closes.
     """
@@ -128,7 +130,7 @@ class DatasetFile:
         self.last = str(name)
         self.triples += triples
         declared, body = part
-        if self.fmt == "trig":
+        if self.fmt != "nq":
             self.declared.update(dict.fromkeys(declared))
             self.body.write((b"\n" if self.body.tell() else b"") + body)
             return
@@ -146,7 +148,7 @@ class DatasetFile:
 
     def chunks(self) -> Iterator[bytes]:
         """The file's bytes, in pieces (call once, after the last graph)."""
-        if self.fmt == "trig":
+        if self.fmt != "nq":
             yield ("\n".join(sorted(self.declared)) + "\n\n").encode("utf-8")
             self.body.seek(0)
             yield from iter(lambda: self.body.read(1 << 20), b"")
@@ -160,7 +162,8 @@ class DatasetFile:
 
 def dataset_part(fmt: str, name: IdentifiedNode, texts: Texts) -> tuple[tuple[str, ...], bytes]:
     """What a graph adds to a dataset file under its name (a blank node: the default graph): for TriG its
-    ``@prefix`` lines and its block; for N-Quads no prefixes and its lines, sorted, without the last line end."""
+    ``@prefix`` lines and its block; for N-Quads no prefixes and its lines, sorted, without the last line end;
+    for Turtle (the graphs merged, see :class:`DatasetFile`) its ``@prefix`` lines and its triples."""
     texts = texts.scoped(_scope(name))
     if fmt == "nq":
         end = " ." if isinstance(name, BNode) else f" <{name}> ."
@@ -169,9 +172,11 @@ def dataset_part(fmt: str, name: IdentifiedNode, texts: Texts) -> tuple[tuple[st
     header = 0  # the serializer writes its @prefix lines first; later ones may be inside a literal
     while header < len(lines) and lines[header].startswith("@prefix"):
         header += 1
-    label = "" if isinstance(name, BNode) else f"<{name}> "  # unnamed: the default graph
-    block = f"{label}{{\n" + "\n".join(lines[header:]).strip("\n") + "\n}\n"
-    return tuple(lines[:header]), block.encode("utf-8")
+    body = "\n".join(lines[header:]).strip("\n") + "\n"
+    if fmt == "trig":
+        label = "" if isinstance(name, BNode) else f"<{name}> "  # unnamed: the default graph
+        body = f"{label}{{\n{body}}}\n"
+    return tuple(lines[:header]), body.encode("utf-8")
 
 
 #: The graph formats Oxigraph writes for :func:`serialize_inferred` (JSON-LD stays rdflib's, compacted
@@ -657,20 +662,38 @@ def export(ds: Dataset, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMAT
            base: str | None = None) -> list[Written]:
     """Write the dataset to ``out_dir``: every named graph in each graph format, and the whole
     dataset in each dataset format (see :func:`export_graphs`)."""
-    return export_graphs([(g.identifier, functools.partial(_itself, g)) for g in ds.graphs()], out_dir, formats, base)
+    return export_graphs(readers(ds), out_dir, formats, base)
+
+
+def readers(ds: Dataset) -> list[tuple[IdentifiedNode, Callable[[], Graph]]]:
+    """(name, reader) for each named graph of ``ds``, as :func:`export_graphs` takes them."""
+    return [(g.identifier, functools.partial(_itself, g)) for g in ds.graphs()]
 
 
 def _itself(graph: Graph) -> Graph:
     return graph
 
 
+class Survey(Protocol):
+    """What a caller of :func:`export_graphs` learns from each graph while the export holds it (its
+    statistics, say), so that nothing need read the graphs again."""
+
+    def look(self, name: IdentifiedNode, graph: Graph) -> object:
+        """What to keep of one non-empty graph (its name and triples as read, not rebased); called where the
+        graph is serialised, perhaps a worker process, so what it returns must pickle."""
+
+    def take(self, name: IdentifiedNode, found: object) -> None:
+        """Keep what :meth:`look` found in the graph ``name``; called here, in order of the graphs' names."""
+
+
 def export_graphs(graphs: Iterable[tuple[IdentifiedNode, Callable[[], Graph]]], out_dir: Path,
                   formats: tuple[str, ...] = DEFAULT_FORMATS, base: str | None = None,
-                  progress: Callable[[str], None] = lambda message: None) -> list[Written]:
+                  progress: Callable[[str], None] = lambda message: None,
+                  survey: Survey | None = None) -> list[Written]:
     """Write named graphs to ``out_dir``: each in each graph format, and all of them in each dataset format.
     Each graph is read (its function called) when its turn comes and let go before the next, so an
     export holds one graph in memory, not the dataset (one per worker process when there are
-    :data:`POOL_FROM` graphs or more); empty graphs are left out.
+    :data:`POOL_FROM` graphs or more); empty graphs are left out. A ``survey`` looks at each graph meanwhile.
 
     Files: ``ontology.<ext>``, ``concepts.<ext>``, ``<case>.<ext>`` for each case graph, and
     ``towncase.trig`` / ``towncase.nq`` with all named graphs; the list of them in order of the graphs'
@@ -698,13 +721,15 @@ def export_graphs(graphs: Iterable[tuple[IdentifiedNode, Callable[[], Graph]]], 
         whole = {fmt: DatasetFile(fmt, prefixes, out_dir) for fmt in formats if fmt in DATASET_FORMATS}
     except OSError as err:
         raise OutputError(f"{out_dir}: cannot write: {err.strerror}", hint="check that the folder is writable") from err
-    each = _serialised(named, formats, prefixes, base)  # closed in the end: its workers stop
+    each = _serialised(named, formats, prefixes, base, survey)  # closed in the end: its workers stop
     try:
         for number, ((moved, name, _), done) in enumerate(zip(named, each, strict=True), 1):
             if number % 10 == 0 or number == len(named):
                 progress(f"  writing graph {number:,} of {len(named):,} …")
             if done is None:  # an empty graph
                 continue
+            if survey is not None:
+                survey.take(name, done.found)
             for fmt, data in done.files.items():
                 written = Written(out_dir / f"{_stem(name)}.{fmt}", done.triples, moved)
                 files.append((str(name), written, stage(written.path, data, unnamed=len(files) < held)))
@@ -733,19 +758,23 @@ class Serialised:
     triples: int
     files: dict[str, bytes]  # graph format → the graph's file
     parts: dict[str, tuple[tuple[str, ...], bytes]]  # dataset format → its :func:`dataset_part`
+    found: object = None  # what a :class:`Survey` looked for in it
 
 
 def serialised(moved: IdentifiedNode, read: Callable[[], Graph], formats: tuple[str, ...], prefixes: dict[str, str],
-               base: str | None) -> Serialised | None:
-    """The graph ``read`` gives, named ``moved`` (its name rebased), in ``formats``; None when it is empty."""
+               base: str | None, look: Callable[[Graph], object] | None = None) -> Serialised | None:
+    """The graph ``read`` gives, named ``moved`` (its name rebased), in ``formats``, and what ``look`` finds in
+    it as read; None when it is empty."""
     graph = read()
     if not len(graph):
         return None
+    found = look(graph) if look is not None else None
     graph = rebase(graph, base) if base else graph
     with engine_errors("rdflib's serializer"):
         texts = Texts(graph, prefixes)
         return Serialised(len(graph), {fmt: texts.file(fmt) for fmt in formats if fmt in GRAPH_FORMATS},
-                          {fmt: dataset_part(fmt, moved, texts) for fmt in formats if fmt in DATASET_FORMATS})
+                          {fmt: dataset_part(fmt, moved, texts) for fmt in formats if fmt in DATASET_FORMATS},
+                          found)
 
 
 #: From this many graphs on, an export serialises them in worker processes, one per core (rdflib's
@@ -755,7 +784,8 @@ POOL_FROM = 8
 
 
 def _serialised(named: list[tuple[URIRef, IdentifiedNode, Callable[[], Graph]]], formats: tuple[str, ...],
-                prefixes: dict[str, str], base: str | None) -> Generator[Serialised | None, None, None]:
+                prefixes: dict[str, str], base: str | None,
+                survey: Survey | None = None) -> Generator[Serialised | None, None, None]:
     """:func:`serialised` for each graph, in order: here, or in worker processes forked after ``named`` is
     made, so that its readers (closures, partials) are inherited rather than pickled; a worker's error is
     raised here, and the graphs not yet begun are then dropped."""
@@ -763,13 +793,13 @@ def _serialised(named: list[tuple[URIRef, IdentifiedNode, Callable[[], Graph]]],
 
     jobs = os.cpu_count() or 1
     if len(named) < POOL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for moved, _, read in named:
-            yield serialised(moved, read, formats, prefixes, base)
+        for index in range(len(named)):
+            yield _serialised_of(named, formats, prefixes, base, survey, index)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_inherit, initargs=(named, formats, prefixes, base))
+                               initializer=_inherit, initargs=(named, formats, prefixes, base, survey))
     try:
         yield from pool.map(_serialised_at, range(len(named)))
     finally:
@@ -786,9 +816,15 @@ def _inherit(*work) -> None:
 
 
 def _serialised_at(index: int) -> Serialised | None:
-    named, formats, prefixes, base = _WORK
-    moved, _, read = named[index]
-    return serialised(moved, read, formats, prefixes, base)
+    named, formats, prefixes, base, survey = _WORK
+    return _serialised_of(named, formats, prefixes, base, survey, index)
+
+
+def _serialised_of(named: list[tuple[URIRef, IdentifiedNode, Callable[[], Graph]]], formats: tuple[str, ...],
+                   prefixes: dict[str, str], base: str | None, survey: Survey | None, index: int) -> Serialised | None:
+    moved, name, read = named[index]
+    look = functools.partial(survey.look, name) if survey is not None else None
+    return serialised(moved, read, formats, prefixes, base, look)
 
 
 def _unnamed_budget(files: int) -> int:

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from xml.sax import SAXParseException
@@ -362,6 +362,13 @@ def dataset(data: Corpus | None = None) -> Dataset:
 def parts(data: Corpus) -> list[tuple[URIRef, tuple[Path, ...]]]:
     """(named graph, its files) for every part of the dataset (see :func:`towncase.resources.parts`)."""
     return [(URIRef(name), files) for name, files in resources.parts(data)]
+
+
+def readers(data: Corpus) -> list[tuple[URIRef, Callable[[], Graph]]]:
+    """(named graph, a function that parses its files) for every part of the dataset: what
+    :func:`towncase.export.export_graphs` takes to hold one graph at a time. The files are parsed as
+    written (Oxigraph's store keeps numbers and language tags in its own canonical form)."""
+    return [(name, partial(parse_files, files)) for name, files in parts(data)]
 
 
 def strict_triples(path: Path) -> list:

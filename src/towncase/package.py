@@ -19,6 +19,10 @@ was):
 - ``SHA256SUMS``: the checksum of every file (``sha256sum -c SHA256SUMS`` checks them).
 
 Same input, same bytes: dates come from the ontology's header (the release), never the clock.
+
+The package holds one graph at a time (one per worker process), as ``towncase build`` does: what the
+description and the OWL 2 DL profile need of each graph is gathered while the export has it in memory
+(:class:`Description`), and never the whole dataset.
 """
 
 from __future__ import annotations
@@ -30,13 +34,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID, XSD
-from rdflib.term import IdentifiedNode
+from rdflib.term import IdentifiedNode, Node
 
 from . import __version__, export, link, load, query, resources
 from .errors import InputError, OutputError
@@ -92,14 +96,16 @@ class Package:
     catalog: Graph
 
 
-def package(ds: Dataset, out_dir: Path, base: str | None = None, download_url: str | None = None,
-            sparql_endpoint: str | None = None,
+def package(graphs: Sequence[tuple[IdentifiedNode, Callable[[], Graph]]], out_dir: Path, base: str | None = None,
+            download_url: str | None = None, sparql_endpoint: str | None = None,
             progress: Callable[[str], None] = lambda message: None) -> Package:
-    """Write a release package of ``ds`` to ``out_dir``, replacing an existing one only when the new
-    one is complete.
+    """Write a release package of the named graphs to ``out_dir``, replacing an existing one only when the
+    new one is complete.
 
     Args:
-        ds: the dataset (usually :func:`towncase.load.dataset`).
+        graphs: (name, reader) for each named graph, each read when its turn comes (usually
+            :func:`towncase.load.readers` and the linkset graph ``graph/links``;
+            :func:`towncase.export.readers` gives them for a dataset in memory).
         out_dir: the package folder.
         base: rebase the canonical ``https://w3id.org/towncase/`` IRIs under this base.
         download_url: where the package's files will be served (the distributions' download URLs);
@@ -124,16 +130,17 @@ def package(ds: Dataset, out_dir: Path, base: str | None = None, download_url: s
         raise OutputError(f"{out_dir}: cannot write: {err.strerror}", hint="check that the folder is writable") from err
     try:
         progress("writing the data in every format …")
-        written = export.export(ds, work / "data", export.DEFAULT_FORMATS, base)
+        with Description(base, work) as description:
+            written = export.export_graphs(graphs, work / "data", export.DEFAULT_FORMATS, base, progress, description)
+            progress("writing the OWL 2 DL profile …")
+            export.commit([export.stage(work / "owl-dl" / "towncase.ttl", description.owl_dl.chunks())])
         progress("writing the shapes and the query catalogue …")
         _write_shapes(work / "shapes", base)
         _write_queries(work / "queries", base, sparql_endpoint)
-        progress("writing the OWL 2 DL profile …")
-        _write_owl_dl(work / "owl-dl", ds, base)
         progress("writing the ontology documentation …")
         _write_docs(work / "docs", base)
         progress("describing the dataset (DCAT-AP, VoID) …")
-        catalog = describe(ds, work, written, release, download_url, base, sparql_endpoint)
+        catalog = describe(description, work, written, release, download_url, base, sparql_endpoint)
         export.write_atomic(work / "catalog.ttl", export.serialize(catalog, "ttl", _prefixes(base)))
         files = _checksums(work)
         _replace(work, out_dir)
@@ -245,28 +252,22 @@ OWL2_DATATYPES = frozenset(
                               "base64Binary", "anyURI", "dateTime", "dateTimeStamp")])
 
 
-def owl_dl(ds: Dataset) -> Graph:
-    """The whole dataset as one graph that OWL 2 DL tools (HermiT, Pellet, Protégé's reasoners) load:
-    every literal of a datatype outside the OWL 2 datatype map (the data's ``xsd:gYear``,
-    ``xsd:gYearMonth`` and ``xsd:date``) becomes an ``xsd:string`` with the same text. Nothing else
-    changes; the named graphs are merged (OWL has none). The links (``graph/links``) are left out, as
-    from every default inference: their ``owl:sameAs`` would merge individuals for a DL reasoner, and
+def owl_dl(graph: Graph) -> Graph:
+    """A graph as OWL 2 DL tools (HermiT, Pellet, Protégé's reasoners) load it: every literal of a datatype
+    outside the OWL 2 datatype map (the data's ``xsd:gYear``, ``xsd:gYearMonth`` and ``xsd:date``) becomes
+    an ``xsd:string`` with the same text. Nothing else changes.
+
+    The package's profile (``owl-dl/towncase.ttl``) is every named graph so converted and merged into one
+    (OWL has no named graphs), each graph's blank nodes its own. The links (``graph/links``) are left out,
+    as from every default inference: their ``owl:sameAs`` would merge individuals for a DL reasoner, and
     their SSSOM metadata is not OWL annotation; load ``data/links.ttl`` beside the profile to reason
     with them."""
-    graph = bind_prefixes(Graph())
-    for named in ds.graphs():
-        if named.identifier == link.LINKS_GRAPH:
-            continue
-        for s, p, o in named:
-            if isinstance(o, Literal) and o.language is None and o.datatype not in OWL2_DATATYPES | {None}:
-                o = Literal(str(o), datatype=XSD.string)
-            graph.add((s, p, o))
-    return graph
-
-
-def _write_owl_dl(folder: Path, ds: Dataset, base: str | None) -> None:
-    graph = _rebased(owl_dl(ds), base)
-    export.write_atomic(folder / "towncase.ttl", export.serialize(graph, "ttl", export.rebased_prefixes(base)))
+    converted = bind_prefixes(Graph())
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.language is None and o.datatype not in OWL2_DATATYPES | {None}:
+            o = Literal(str(o), datatype=XSD.string)
+        converted.add((s, p, o))
+    return converted
 
 
 def _write_docs(folder: Path, base: str | None) -> None:
@@ -337,9 +338,129 @@ def _pylode():
     return OntPub
 
 
-def describe(ds: Dataset, folder: Path, written: list[export.Written], release: str, download_url: str,
+@dataclass
+class Found:
+    """What the description and the OWL 2 DL profile need of one named graph (see :meth:`Description.look`).
+    Terms the whole dataset counts distinct are kept as digests (:func:`_digest`), so that the union is
+    counted without being held: 16 bytes a term or triple."""
+
+    statistics: tuple[int, int, int, int, int]  # VoID: triples, classes, properties, subjects, objects
+    triples: set[bytes]
+    subjects: set[bytes]
+    objects: set[bytes]
+    entities: set[bytes]  # the subjects minted under <BASE>id/
+    classes: set[Node]
+    properties: set[Node]
+    towns: set[Node]  # ?case tc:caseOf ?town
+    names: dict[Node, list[tuple[URIRef, Literal]]]  # IRI → its rdfs:label and tc:divisionCode values
+    times: tuple[Literal, Literal] | None  # the earliest and the latest date stated
+    linksets: list[tuple[Node, Node, Node]]  # the void:Linkset descriptions (graph/links)
+    owl_dl: tuple[tuple[str, ...], bytes] | None  # its part of the OWL 2 DL profile (not for graph/links)
+
+
+@dataclass
+class Description:
+    """What the package says of its data, gathered from each named graph while the export holds it (a
+    :class:`towncase.export.Survey`): VoID statistics of each graph and of their union, the towns and time
+    covered, the linksets, and the OWL 2 DL profile (written graph by graph to a temporary file in
+    ``folder``). A context manager: the temporary file is gone when it closes."""
+
+    base: str | None
+    folder: Path
+    graphs: dict[IdentifiedNode, tuple[int, int, int, int, int]] = field(default_factory=dict)
+    triples: set[bytes] = field(default_factory=set)
+    subjects: set[bytes] = field(default_factory=set)
+    objects: set[bytes] = field(default_factory=set)
+    entities: set[bytes] = field(default_factory=set)
+    classes: set[Node] = field(default_factory=set)
+    properties: set[Node] = field(default_factory=set)
+    towns: set[Node] = field(default_factory=set)
+    names: dict[Node, set[tuple[URIRef, Literal]]] = field(default_factory=dict)
+    times: list[Literal] = field(default_factory=list)
+    linksets: set[tuple[Node, Node, Node]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.owl_dl = export.DatasetFile("ttl", export.rebased_prefixes(self.base), self.folder)
+
+    def __enter__(self) -> Description:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.owl_dl.close()
+
+    def look(self, name: IdentifiedNode, graph: Graph) -> Found:
+        keys: dict[Node, bytes] = {}
+
+        def key(term: Node) -> bytes:
+            if term not in keys:
+                keys[term] = _digest(_n3(term))
+            return keys[term]
+
+        triples, subjects, objects = set(), set(), set()
+        for s, p, o in graph:
+            triples.add(_digest(_n3(s) + " " + _n3(p) + " " + _n3(o)))
+            subjects.add(key(s))
+            objects.add(key(o))
+        uri_space = BASE + "id/"
+        names: dict[Node, list[tuple[URIRef, Literal]]] = {}
+        for prop in (RDFS.label, TC.divisionCode):
+            for s, o in graph.subject_objects(prop):
+                if isinstance(s, URIRef) and isinstance(o, Literal):
+                    names.setdefault(s, []).append((prop, o))
+        times = sorted((o for p in TIME_PROPERTIES for o in graph.objects(None, p)
+                        if isinstance(o, Literal) and o.datatype in (XSD.gYear, XSD.gYearMonth, XSD.date)), key=_when)
+        linksets = [(ls, p, o) for ls in graph.subjects(RDF.type, VOID.Linkset) for p, o in graph.predicate_objects(ls)]
+        profile = None
+        if name != link.LINKS_GRAPH:
+            converted = _rebased(owl_dl(graph), self.base)
+            profile = export.dataset_part("ttl", name, export.Texts(converted, self.owl_dl.prefixes))
+        classes = set(graph.objects(None, RDF.type))
+        return Found(statistics=_statistics(graph, classes), triples=triples, subjects=subjects, objects=objects,
+                     entities={key(s) for s in graph.subjects() if isinstance(s, URIRef) and s.startswith(uri_space)},
+                     classes=classes, properties=set(graph.predicates()), towns=set(graph.objects(None, TC.caseOf)),
+                     names=names, times=(times[0], times[-1]) if times else None,
+                     linksets=linksets if name == link.LINKS_GRAPH else [], owl_dl=profile)
+
+    def take(self, name: IdentifiedNode, found: object) -> None:
+        assert isinstance(found, Found)
+        self.graphs[name] = found.statistics
+        for digests, theirs in ((self.triples, found.triples), (self.subjects, found.subjects),
+                                (self.objects, found.objects), (self.entities, found.entities)):
+            digests.update(theirs)
+        for terms, those in ((self.classes, found.classes), (self.properties, found.properties),
+                             (self.towns, found.towns)):
+            terms.update(those)
+        self.linksets.update(found.linksets)
+        for node, values in found.names.items():
+            self.names.setdefault(node, set()).update(values)
+        if found.times:
+            self.times = sorted([*self.times, *found.times], key=_when)
+            self.times = [self.times[0], self.times[-1]]
+        if found.owl_dl is not None:
+            self.owl_dl.add_part(name, found.statistics[0], found.owl_dl)
+
+
+def _n3(term: Node) -> str:
+    """A term's text as rdflib tells terms apart: language tags compare without case."""
+    if isinstance(term, Literal) and term.language:
+        return Literal(str(term), lang=term.language.lower()).n3()
+    return term.n3()
+
+
+def _digest(text: str) -> bytes:
+    """128 bits of BLAKE2b: two of the 4 M triples of 1,000 towns share one with odds of about 10⁻²⁵."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def _when(time: Literal) -> tuple[str, str]:
+    """Dates compared by their text, which orders 2010-12 < 2022 < 2022-07 (then by datatype, for the same text)."""
+    return str(time), str(time.datatype)
+
+
+def describe(description: Description, folder: Path, written: list[export.Written], release: str, download_url: str,
              base: str | None = None, sparql_endpoint: str | None = None) -> Graph:
-    """The DCAT-AP 3.0.1 record and VoID description of the package in ``folder``.
+    """The DCAT-AP 3.0.1 record and VoID description of the package in ``folder``, whose graphs
+    ``description`` has looked at.
 
     The fixed part comes from ``catalog/towncase.dcat.ttl``; added here: version and dates (the
     ontology header's ``dcterms:issued`` and ``dcterms:modified``), the towns of the cases
@@ -364,43 +485,41 @@ def describe(ds: Dataset, folder: Path, written: list[export.Written], release: 
     catalog.add((URIRef(BASE + "catalog/record"), DCTERMS.modified, modified))
     catalog.add((DATASET, OWL.versionInfo, Literal(release)))
     catalog.add((DATASET, DCAT_VERSION, Literal(release)))
-    _spatial(ds, catalog)
-    _temporal(ds, catalog)
+    _spatial(description, catalog)
+    _temporal(description, catalog)
     for item in sorted(written, key=lambda w: str(w.path)):
         _distribution(catalog, folder, item, download_url, base)
-    _void(ds, catalog, download_url)
+    _void(description, catalog, download_url)
     if sparql_endpoint:
         _service(catalog, sparql_endpoint)
     return _rebased(catalog, base)
 
 
-def _spatial(ds: Dataset, catalog: Graph) -> None:
+def _spatial(description: Description, catalog: Graph) -> None:
     """Each town a case is about, as a dct:Location: its names and its NBS division code."""
-    for town in sorted(set(ds.objects(None, TC.caseOf)), key=str):
+    for town in sorted(description.towns, key=str):
         catalog.add((DATASET, DCTERMS.spatial, town))
         catalog.add((town, RDF.type, DCTERMS.Location))
-        for name in ds.objects(town, RDFS.label):
-            catalog.add((town, LOCN.geographicName, name))
-            catalog.add((town, RDFS.label, name))
-        for code in ds.objects(town, TC.divisionCode):
-            catalog.add((town, TC.divisionCode, code))
-            catalog.add((town, DCTERMS.identifier, code))
+        for prop, value in description.names.get(town, ()):
+            if prop == RDFS.label:
+                catalog.add((town, LOCN.geographicName, value))
+                catalog.add((town, RDFS.label, value))
+            else:
+                catalog.add((town, TC.divisionCode, value))
+                catalog.add((town, DCTERMS.identifier, value))
         catalog.add((CATALOG, DCTERMS.spatial, town))
 
 
-def _temporal(ds: Dataset, catalog: Graph) -> None:
+def _temporal(description: Description, catalog: Graph) -> None:
     """The time the data covers: from the earliest to the latest date it states (as written: a year,
-    a month or a day), compared by their text, which orders 2010-12 < 2022 < 2022-07."""
-    times = sorted({o for p in TIME_PROPERTIES for o in ds.objects(None, p)
-                    if isinstance(o, Literal) and o.datatype in (XSD.gYear, XSD.gYearMonth, XSD.date)},
-                   key=str)
-    if not times:
+    a month or a day)."""
+    if not description.times:
         return
     period = URIRef(BASE + "dataset/period")
     catalog.add((DATASET, DCTERMS.temporal, period))
     catalog.add((period, RDF.type, DCTERMS.PeriodOfTime))
-    catalog.add((period, DCAT.startDate, times[0]))
-    catalog.add((period, DCAT.endDate, times[-1]))
+    catalog.add((period, DCAT.startDate, description.times[0]))
+    catalog.add((period, DCAT.endDate, description.times[-1]))
 
 
 def _distribution(catalog: Graph, folder: Path, item: export.Written, download_url: str,
@@ -445,51 +564,49 @@ def _graph_title(graph: URIRef | None, base: str | None) -> tuple[str, str]:
     return f"命名图 {name}", f"The named graph {name}"
 
 
-def _void(ds: Dataset, catalog: Graph, download_url: str) -> None:
+def _void(description: Description, catalog: Graph, download_url: str) -> None:
     """VoID statistics of the whole dataset (the union of its named graphs) and of each named graph
     (a ``void:subset``), example resources (the towns) and the data dumps."""
-    union = Graph()
-    for graph in ds.graphs():
-        union += graph
-    _statistics(catalog, DATASET, union)
-    uri_space = BASE + "id/"
-    entities = {s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(uri_space)}
-    catalog.add((DATASET, VOID.entities, Literal(len(entities))))
-    vocabularies = {_namespace(t) for t in set(union.predicates()) | set(union.objects(None, RDF.type))
-                    if isinstance(t, URIRef)}
+    counts = (len(description.triples), len(description.classes), len(description.properties),
+              len(description.subjects), len(description.objects), len(description.entities))
+    for prop, count in zip((*VOID_STATISTICS, VOID.entities), counts, strict=True):
+        catalog.add((DATASET, prop, Literal(count)))
+    vocabularies = {_namespace(t) for t in description.properties | description.classes if isinstance(t, URIRef)}
     for namespace in sorted(vocabularies):
         catalog.add((DATASET, VOID.vocabulary, URIRef(namespace)))
-    for town in sorted(set(ds.objects(None, TC.caseOf)), key=str):
+    for town in sorted(description.towns, key=str):
         catalog.add((DATASET, VOID.exampleResource, town))
     for dump in ("towncase.trig", "towncase.nq"):
         catalog.add((DATASET, VOID.dataDump, URIRef(download_url + "data/" + dump)))
-    for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
-        catalog.add((DATASET, VOID.subset, graph.identifier))
-        catalog.add((graph.identifier, RDF.type, VOID.Dataset))
-        _statistics(catalog, graph.identifier, graph)
-    _linksets(ds, catalog)
+    for name, statistics in sorted(description.graphs.items(), key=lambda item: str(item[0])):
+        catalog.add((DATASET, VOID.subset, name))
+        catalog.add((name, RDF.type, VOID.Dataset))
+        for prop, count in zip(VOID_STATISTICS, statistics, strict=True):
+            catalog.add((name, prop, Literal(count)))
+    _linksets(description, catalog)
 
 
-def _linksets(ds: Dataset, catalog: Graph) -> None:
+def _linksets(description: Description, catalog: Graph) -> None:
     """Each void:Linkset of the links graph (towncase.link), as a subset of the dataset, with the
     external datasets its links point into."""
-    links = ds.graph(link.LINKS_GRAPH)
     external = link.external_datasets()
-    for linkset in sorted(links.subjects(RDF.type, VOID.Linkset), key=str):
+    for linkset in sorted({s for s, _, _ in description.linksets}, key=str):
         catalog.add((DATASET, VOID.subset, linkset))
-        for p, o in links.predicate_objects(linkset):
-            catalog.add((linkset, p, o))
-        for target in links.objects(linkset, VOID.objectsTarget):
-            for p, o in external.predicate_objects(target):
-                catalog.add((target, p, o))
+    for s, p, o in description.linksets:
+        catalog.add((s, p, o))
+        if p == VOID.objectsTarget:
+            for p2, o2 in external.predicate_objects(o):
+                catalog.add((o, p2, o2))
 
 
-def _statistics(catalog: Graph, node: IdentifiedNode, graph: Graph) -> None:
-    catalog.add((node, VOID.triples, Literal(len(graph))))
-    catalog.add((node, VOID.classes, Literal(len(set(graph.objects(None, RDF.type))))))
-    catalog.add((node, VOID.properties, Literal(len(set(graph.predicates())))))
-    catalog.add((node, VOID.distinctSubjects, Literal(len(set(graph.subjects())))))
-    catalog.add((node, VOID.distinctObjects, Literal(len(set(graph.objects())))))
+#: The VoID statistics given of each named graph and of the whole dataset, in the order of :func:`_statistics`.
+VOID_STATISTICS = (VOID.triples, VOID.classes, VOID.properties, VOID.distinctSubjects, VOID.distinctObjects)
+
+
+def _statistics(graph: Graph, classes: set[Node]) -> tuple[int, int, int, int, int]:
+    """:data:`VOID_STATISTICS` of one graph (whose ``rdf:type`` objects are ``classes``)."""
+    return (len(graph), len(classes), len(set(graph.predicates())), len(set(graph.subjects())),
+            len(set(graph.objects())))
 
 
 def _namespace(term: URIRef) -> str:
