@@ -24,6 +24,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SH, SKOS, VOID, XSD
 from conftest import SHARED
 from towncase import export, link, load, package, query, validate
 from towncase.cli import main
+from towncase.errors import InputError
 from towncase.namespaces import BASE, TC
 
 pytestmark = pytest.mark.slow  # builds release packages (every format, pyLODE docs, HermiT)
@@ -406,3 +407,37 @@ def test_the_owl_dl_profile_keeps_the_blank_nodes_of_two_graphs_apart(tmp_path):
             description.take(URIRef(BASE + name), description.look(URIRef(BASE + name), graph))
         profile = Graph().parse(data=b"".join(description.owl_dl.chunks()).decode("utf-8"), format="turtle")
     assert len(profile) == len(description.triples) == 6
+
+
+def _package_of(folder: Path, trig: str) -> Path:
+    """A package folder holding only ``data/towncase.trig`` with ``trig``, and its SHA256SUMS."""
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "towncase.trig").write_text(trig, encoding="utf-8")
+    digest = hashlib.sha256(trig.encode("utf-8")).hexdigest()
+    (folder / package.CHECKSUMS).write_text(f"{digest}  data/towncase.trig\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(("trig", "says", "line"), [
+    ("<urn:g1> { <urn:a> <urn:b> <urn:c> . }\n<urn:g2> { <urn:a> <urn:b> <urn:d> . }\n"
+     "<urn:g1> { <urn:a> <urn:b> <urn:e> . }\n", "the graph <urn:g1> comes in two blocks", None),
+    ("<urn:g1> { <urn:a> <urn:b> <urn:c> . }\n<urn:a> <urn:b> <urn:d> .\n", "outside a graph named by an IRI", None),
+    ("_:g { <urn:a> <urn:b> <urn:c> . }\n", "outside a graph named by an IRI", None),
+    ("<urn:g1> { <urn:a> <urn:b> <urn:c> . }\n<urn:g2> { <urn:a> <urn:b> . }\n", "RDF syntax error", 2),
+], ids=["graph-in-two-blocks", "default-graph", "blank-graph-name", "syntax"])
+def test_a_package_whose_trig_is_not_as_written_is_refused_before_any_graph_is_given(tmp_path, trig, says, line):
+    """The whole TriG is checked before the first graph is given, so that towncase publish uploads nothing
+    from a package it would stop in."""
+    with pytest.raises(InputError, match=says) as raised:
+        package.graphs(_package_of(tmp_path / "release", trig))  # not a generator that stops midway
+    assert raised.value.line == line and raised.value.file.endswith("towncase.trig")
+
+
+def test_a_package_gives_its_graphs_one_at_a_time_as_written(tmp_path):
+    trig = ('<urn:g1> { <urn:a> <urn:b> "x"@zh-Hans, "01"^^<http://www.w3.org/2001/XMLSchema#integer> . }\n'
+            '<urn:g2> { <urn:a> <urn:b> _:n . _:n <urn:b> "y" . }\n')
+    given = list(package.graphs(_package_of(tmp_path / "release", trig)))
+    assert [name for name, _ in given] == [URIRef("urn:g1"), URIRef("urn:g2")]
+    assert set(given[0][1].objects()) == {Literal("x", lang="zh-Hans"),
+                                          Literal("01", datatype=XSD.integer)}  # as written, not canonical
+    assert len(given[1][1]) == 2 and Literal("y") in set(given[1][1].objects())

@@ -551,9 +551,11 @@ def publish(endpoint: str, graph_store: str | None, user: str | None, password_f
     if password is not None and user is None:
         raise click.UsageError("--password-file needs --user")
     store = publish_stage.Endpoint(endpoint, graph_store, user, password)
-    ds = package_stage.read(package_dir) if package_dir else load.dataset(data)
+    # From a package one graph is in memory at a time.
+    graphs = (package_stage.graphs(package_dir) if package_dir
+              else ((g.identifier, g) for g in load.dataset(data).graphs()))
     try:
-        done = publish_stage.publish(ds, store, progress=_progress)
+        done = publish_stage.publish(graphs, store, progress=_progress)
     except EndpointError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_STORE)

@@ -34,16 +34,17 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID, XSD
 from rdflib.term import IdentifiedNode, Node
 
 from . import __version__, export, link, load, query, resources
-from .errors import InputError, OutputError
+from .errors import InputError, OutputError, RDFSyntaxError
 from .namespaces import BASE, GRAPH, PREFIXES, TC, bind_prefixes
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -682,11 +683,27 @@ def _umask() -> int:
 
 def read(folder: Path) -> Dataset:
     """The dataset of a package written by :func:`package` (its ``data/towncase.trig``), after checking
-    every file against ``SHA256SUMS``.
+    every file against ``SHA256SUMS`` (all of it in memory: :func:`graphs` gives one graph at a time).
 
     Raises:
-        InputError: no package there, a file missing or changed since it was packaged, or the TriG
-            does not parse.
+        InputError: as :func:`graphs`.
+    """
+    ds = Dataset(default_union=True)
+    for name, graph in graphs(folder):
+        ds.graph(name).__iadd__(graph)
+    return ds
+
+
+def graphs(folder: Path) -> Iterator[tuple[URIRef, Graph]]:
+    """The named graphs of a package written by :func:`package` (its ``data/towncase.trig``), one at a time,
+    in the order the file has them: what ``towncase publish --package`` uploads, in memory one graph at a
+    time. Every file is checked against ``SHA256SUMS``, and the whole TriG parsed once to check it (one block
+    per graph, each named by an IRI), before the first graph is given.
+
+    Raises:
+        InputError: no package there, a file missing or changed since it was packaged, the TriG does not
+            parse (:class:`RDFSyntaxError`, with its line), has triples outside a named graph, a graph named
+            by a blank node, or a graph in two blocks.
     """
     folder = Path(folder)
     sums = folder / CHECKSUMS
@@ -699,9 +716,49 @@ def read(folder: Path) -> Dataset:
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             raise InputError(f"{name} is missing or differs from its SHA256SUMS line", file=str(folder),
                              hint="the package is incomplete or was changed: write it again with towncase package")
-    ds = Dataset(default_union=True)
+    trig = folder / "data" / "towncase.trig"
+    for _ in _blocks(trig):  # checked whole before any graph is given
+        pass
+    return ((URIRef(name.value), _graph(quads)) for name, quads in _blocks(trig))
+
+
+def _blocks(trig: Path) -> Iterator[tuple[Any, list]]:
+    """(graph name, its quads) for each block of a package's TriG, parsed by Oxigraph as the file streams.
+
+    Raises:
+        InputError: see :func:`graphs`.
+    """
+    import pyoxigraph
+
+    seen: set[str] = set()
+    name: Any = None
+    quads: list = []
     try:
-        ds.parse(folder / "data" / "towncase.trig", format="trig")
-    except Exception as err:  # rdflib's parsers raise many unrelated types
-        raise InputError(f"data/towncase.trig does not parse: {err}", file=str(folder)) from err
-    return ds
+        for quad in pyoxigraph.parse(path=trig, format=pyoxigraph.RdfFormat.TRIG):
+            if quad.graph_name != name:
+                if name is not None:
+                    yield name, quads
+                name, quads = quad.graph_name, []
+                if not isinstance(name, pyoxigraph.NamedNode):
+                    raise InputError(f"a triple outside a graph named by an IRI: {quad}",
+                                     file=str(trig), hint="a package names every graph by an IRI: write it again "
+                                                          "with towncase package")
+                if name.value in seen:
+                    raise InputError(f"the graph <{name.value}> comes in two blocks", file=str(trig),
+                                     hint="a package gives each graph in one block: write it again with towncase package")
+                seen.add(name.value)
+            quads.append(quad)
+    except SyntaxError as err:
+        raise RDFSyntaxError(f"RDF syntax error: {err.msg}", file=str(trig), line=err.lineno,
+                             column=err.offset, hint="write the package again with towncase package") from None
+    if name is not None:
+        yield name, quads
+
+
+def _graph(quads: list) -> Graph:
+    from .store import rdflib_term
+
+    graph = Graph()
+    for quad in quads:
+        graph.add((rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)))
+    return graph

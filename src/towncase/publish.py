@@ -21,9 +21,9 @@ import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.query import Result
-from rdflib.term import Node
+from rdflib.term import IdentifiedNode, Node
 
 from . import query as query_stage
 from .errors import EndpointError, InputError
@@ -227,31 +227,32 @@ class Published:
     triples: int
 
 
-def publish(ds: Dataset, endpoint: Endpoint,
+def publish(graphs: Iterable[tuple[IdentifiedNode, Graph]], endpoint: Endpoint,
             progress: Callable[[str], None] = lambda message: None) -> list[Published]:
-    """Replace each non-empty named graph of ``ds`` in the store, then check the store holds them.
-
-    Graphs of the store that ``ds`` does not have are left alone.
+    """Replace each non-empty named graph in the store, one at a time as ``graphs`` gives them (a dataset's:
+    ``[(g.identifier, g) for g in ds.graphs()]``; a package's: :func:`towncase.package.graphs`), then check
+    the store holds them. Graphs of the store not among ``graphs`` are left alone.
 
     Raises:
-        InputError: a graph of ``ds`` named by a blank node (the protocol names graphs by IRI).
+        InputError: a graph named by a blank node (the protocol names graphs by IRI): the upload stops there.
         EndpointError: the store is down, refuses the login or a graph, or holds a different number
-            of triples in a graph after the upload than ``ds`` has.
+            of triples in a graph after the upload than was sent.
     """
-    graphs: dict[URIRef, Graph] = {}
-    for graph in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
-        if not isinstance(graph.identifier, URIRef):
-            raise InputError(f"a graph named by the blank node {graph.identifier.n3()} cannot be uploaded: the "
-                             "Graph Store Protocol names graphs by IRI", hint="name every graph of the data by an IRI")
-        graphs[graph.identifier] = graph
     endpoint.check_login()
-    for name, graph in graphs.items():
+    sent: dict[URIRef, int] = {}
+    for name, graph in graphs:
+        if not len(graph):
+            continue
+        if not isinstance(name, URIRef):
+            raise InputError(f"a graph named by the blank node {name.n3()} cannot be uploaded: the "
+                             "Graph Store Protocol names graphs by IRI", hint="name every graph of the data by an IRI")
         progress(f"PUT <{name}> ({len(graph)} triples) → {endpoint.store_url}")
         endpoint.put_graph(name, graph)
-    held = endpoint.triples(graphs)
-    for name, graph in graphs.items():
-        if held[name] != len(graph):
+        sent[name] = len(graph)
+    held = endpoint.triples(sent)
+    for name, triples in sent.items():
+        if held[name] != triples:
             raise EndpointError(f"{endpoint.query_url}: after the upload the store holds {held[name]} "
-                                f"triples in <{name}>, not {len(graph)}",
+                                f"triples in <{name}>, not {triples}",
                                 hint="check the store's log; --endpoint must query the store --graph-store wrote to")
-    return [Published(name, held[name]) for name in graphs]
+    return [Published(name, held[name]) for name in sorted(sent, key=str)]
