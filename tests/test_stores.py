@@ -240,6 +240,22 @@ def test_publish_replaces_our_graphs_and_leaves_others_alone(store, dataset, gra
         assert str(graph) in again.output
 
 
+def test_publish_uploads_nothing_when_a_case_does_not_parse(running, tmp_path):
+    """The cases are uploaded one graph at a time, but every file is parsed (by the store) before the first:
+    a case that parses, then one that does not, and the first is not in the store."""
+    endpoint = running("oxigraph").endpoint
+    cases = tmp_path / "cases"
+    for name, text in (("aaa-2024", "<https://w3id.org/towncase/id/case/aaa-2024> a <urn:x:Case> .\n"),
+                       ("zzz-2024", "<https://w3id.org/towncase/id/case/zzz-2024> a\n")):
+        (cases / name).mkdir(parents=True)
+        (cases / name / "case.ttl").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, [*publish_args(endpoint, tmp_path), "--data", str(cases)])
+    assert result.exit_code == 2, result.output
+    assert "zzz-2024/case.ttl:2:" in result.output
+    first = URIRef("https://w3id.org/towncase/graph/case/aaa-2024")
+    assert endpoint.triples([first]) == {first: 0}
+
+
 def test_publish_with_a_wrong_password_exits_5(running, tmp_path):
     endpoint = running("virtuoso").endpoint
     result = CliRunner().invoke(main, publish_args(endpoint, tmp_path, password="not-the-password"))

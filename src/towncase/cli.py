@@ -550,16 +550,20 @@ def publish(endpoint: str, graph_store: str | None, user: str | None, password_f
     password = _password(password_file) if password_file else None
     if password is not None and user is None:
         raise click.UsageError("--password-file needs --user")
-    store = publish_stage.Endpoint(endpoint, graph_store, user, password)
-    # From a package one graph is in memory at a time.
-    graphs = (package_stage.graphs(package_dir) if package_dir
-              else ((g.identifier, g) for g in load.dataset(data).graphs()))
+    target = publish_stage.Endpoint(endpoint, graph_store, user, password)
+    # One graph in memory at a time, everything checked before the first upload: a package's TriG by
+    # package.graphs, the cases by the store (every file parses, each entity is minted by one graph).
+    if package_dir:
+        graphs = package_stage.graphs(package_dir)
+    else:
+        store.open_store(data, "oxigraph")
+        graphs = ((name, read()) for name, read in load.readers(data))
     try:
-        done = publish_stage.publish(graphs, store, progress=_progress)
+        done = publish_stage.publish(graphs, target, progress=_progress)
     except EndpointError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_STORE)
-    click.echo(render.published(done, store.store_url))
+    click.echo(render.published(done, target.store_url))
 
 
 def _password(path: Path) -> str:
