@@ -79,10 +79,6 @@ VIRTUOSO_DEVIATIONS = {
                                                               "issues/704 (1 of 4 rows)",
     "datang/indicator-across-towns.product-output-volume.en": "https://github.com/openlink/virtuoso-opensource/"
                                                               "issues/704 (rows missing)",
-    # shared-indicators (issue 8): Virtuoso answers no row where the indicators two towns share exist.
-    # Cause not yet found; tried: a grouped subquery with HAVING, the same with a FILTER outside it, one
-    # class path instead of two, a top-level GROUP BY … HAVING. Use Oxigraph (same answer) or towncase.
-    "shared-indicators": "no row (cause not yet found; see the rewrites tried in this comment)",
     # derived-ratios (issue 8): Virtuoso misses Diankou's 2021 pair (about 18万 over 176.43 km²), the land-area
     # observation it also misses in indicator-across-towns.land-area above. Tried: the class checks as
     # FILTER EXISTS { ?c rdfs:subClassOf+ … } (as indicator-by-town), one class path and no observation class.
