@@ -399,7 +399,7 @@ class Description:
 
         triples, subjects, objects = set(), set(), set()
         for s, p, o in graph:
-            triples.add(_digest(_n3(s) + " " + _n3(p) + " " + _n3(o)))
+            triples.add(hashlib.blake2b(key(s) + key(p) + key(o), digest_size=16).digest())
             subjects.add(key(s))
             objects.add(key(o))
         uri_space = BASE + "id/"
@@ -410,17 +410,18 @@ class Description:
                     names.setdefault(s, []).append((prop, o))
         times = sorted((o for p in TIME_PROPERTIES for o in graph.objects(None, p)
                         if isinstance(o, Literal) and o.datatype in (XSD.gYear, XSD.gYearMonth, XSD.date)), key=_when)
-        linksets = [(ls, p, o) for ls in graph.subjects(RDF.type, VOID.Linkset) for p, o in graph.predicate_objects(ls)]
+        linksets = ([(ls, p, o) for ls in graph.subjects(RDF.type, VOID.Linkset) for p, o in graph.predicate_objects(ls)]
+                    if name == link.LINKS_GRAPH else [])
         profile = None
         if name != link.LINKS_GRAPH:
             converted = _rebased(owl_dl(graph), self.base)
             profile = export.dataset_part("ttl", name, export.Texts(converted, self.owl_dl.prefixes))
-        classes = set(graph.objects(None, RDF.type))
-        return Found(statistics=_statistics(graph, classes), triples=triples, subjects=subjects, objects=objects,
+        classes, properties = set(graph.objects(None, RDF.type)), set(graph.predicates())
+        statistics = (len(graph), len(classes), len(properties), len(set(graph.subjects())), len(set(graph.objects())))
+        return Found(statistics=statistics, triples=triples, subjects=subjects, objects=objects,
                      entities={key(s) for s in graph.subjects() if isinstance(s, URIRef) and s.startswith(uri_space)},
-                     classes=classes, properties=set(graph.predicates()), towns=set(graph.objects(None, TC.caseOf)),
-                     names=names, times=(times[0], times[-1]) if times else None,
-                     linksets=linksets if name == link.LINKS_GRAPH else [], owl_dl=profile)
+                     classes=classes, properties=properties, towns=set(graph.objects(None, TC.caseOf)),
+                     names=names, times=(times[0], times[-1]) if times else None, linksets=linksets, owl_dl=profile)
 
     def take(self, name: IdentifiedNode, found: object) -> None:
         assert isinstance(found, Found)
@@ -600,14 +601,8 @@ def _linksets(description: Description, catalog: Graph) -> None:
                 catalog.add((o, p2, o2))
 
 
-#: The VoID statistics given of each named graph and of the whole dataset, in the order of :func:`_statistics`.
+#: The VoID statistics given of each named graph and of the whole dataset, in the order of :attr:`Found.statistics`.
 VOID_STATISTICS = (VOID.triples, VOID.classes, VOID.properties, VOID.distinctSubjects, VOID.distinctObjects)
-
-
-def _statistics(graph: Graph, classes: set[Node]) -> tuple[int, int, int, int, int]:
-    """:data:`VOID_STATISTICS` of one graph (whose ``rdf:type`` objects are ``classes``)."""
-    return (len(graph), len(classes), len(set(graph.predicates())), len(set(graph.subjects())),
-            len(set(graph.objects())))
 
 
 def _namespace(term: URIRef) -> str:
@@ -696,7 +691,8 @@ def read(folder: Path) -> Dataset:
     """
     ds = Dataset(default_union=True)
     for name, graph in graphs(folder):
-        ds.graph(name).__iadd__(graph)
+        named = ds.graph(name)
+        named += graph
     return ds
 
 
