@@ -11,6 +11,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from artefacts import ROOT
 from hypothesis import given, settings
@@ -20,8 +21,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 from test_queries import CATALOGUE, GOLDEN_CASES, order_keys
 
-from towncase import algebra, cache, load, query, store
-from towncase.errors import InputError, ParameterError, RDFSyntaxError
+from towncase import algebra, cache, load, query, reason, store
+from towncase.bounded import ReasonLimits
+from towncase.errors import InputError, LimitError, ParameterError, RDFSyntaxError
+from towncase.namespaces import TC
 
 #: The golden cases (every query, its parameters and languages), each asked once over all shipped cases.
 CASES = sorted({(name, tuple(sorted(params.items())), lang) for _, name, params, lang, _ in GOLDEN_CASES})
@@ -51,8 +54,29 @@ def solutions(result) -> list[tuple]:
     return [tuple(value(v) for v in row) for row in result]
 
 
+@pytest.fixture(scope="module")
+def closures(stores, rdfs_dataset):
+    """The RDFS closure of the shipped cases: rdflib's dataset of the test session, and the Oxigraph
+    store's own (:meth:`towncase.store.OxigraphStore.closure`, in this module's cache)."""
+    return {"rdflib": store.of(rdfs_dataset), "oxigraph": stores["oxigraph"].closure("rdfs")}
+
+
 @pytest.mark.parametrize("name, params, lang", CASES, ids=[f"{c[0]}-{c[2]}-{len(c[1])}" for c in CASES])
 def test_both_stores_give_the_same_rows(stores, name, params, lang):
+    _same_answers(stores, name, params, lang)
+
+
+#: One golden case per query (the languages and parameters are not what inference changes).
+CLOSURE_CASES = list({name: (name, params, lang) for name, params, lang in reversed(CASES)}.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, params, lang", CLOSURE_CASES, ids=[c[0] for c in CLOSURE_CASES])
+def test_both_stores_give_the_same_rows_over_the_rdfs_closure(closures, name, params, lang):
+    _same_answers(closures, name, params, lang)
+
+
+def _same_answers(stores, name, params, lang):
     q = CATALOGUE[name]
     expected = query.answer(stores["rdflib"], q, dict(params), lang)
     got = query.answer(stores["oxigraph"], q, dict(params), lang)
@@ -80,6 +104,54 @@ def test_the_comparison_sees_a_wrong_row(stores):
 
 def test_both_stores_hold_the_same_graphs(stores):
     assert stores["oxigraph"].graph_sizes() == stores["rdflib"].graph_sizes()
+
+
+def test_the_oxigraph_closure_holds_what_rdflib_infers_beside_the_asserted_graphs(stores, closures, rdfs_dataset):
+    """The closure store is the asserted graphs and graph/inferred/rdfs with the triples :func:`reason.run`
+    infers over rdflib; the asserted store it was copied from is left as it was."""
+    inferred = reason.inferred_graph("rdfs")
+    sizes = closures["oxigraph"].graph_sizes()
+    assert sizes == closures["rdflib"].graph_sizes() and sizes[inferred] > 0
+    assert {g: n for g, n in sizes.items() if g != inferred} == stores["oxigraph"].graph_sizes()
+    ask = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{inferred}> {{ ?s ?p ?o }} }}"
+    assert set(solutions(closures["oxigraph"].select(ask))) == set(solutions(rdfs_dataset.graph(inferred)))
+    reopened = store.OxigraphStore(pyoxigraph.Store.read_only(str(stores["oxigraph"].path)))
+    assert not list(reopened.select(ask)) and not list(stores["oxigraph"].select(ask))
+
+
+def test_the_closure_is_made_once_and_follows_an_edited_case(tmp_path, monkeypatch):
+    """A second query with --inference rdfs opens the closure made by the first (no reasoning); an edit
+    to a case is a new store, so a new closure: never a stale one."""
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    mine = _case_copy(tmp_path)
+    data = load.corpus([mine], shipped=False, env=False)
+
+    def classes(source, entity: str) -> set[str]:
+        return {str(row[0]) for row in query.run(source, query.from_text(f"SELECT ?c WHERE {{ <{entity}> a ?c }}"))}
+
+    town = "https://w3id.org/towncase/id/place/shaoxing-zhuji-diankou"
+    first = store.open_store(data, "oxigraph")
+    closed = first.closure("rdfs")
+    assert str(TC.Place) in classes(closed, town) - classes(first, town)  # a superclass only the closure gives
+    with monkeypatch.context() as patch:
+        patch.setattr(reason, "run_store", lambda *args, **kwargs: pytest.fail("reasoned again"))
+        again = store.open_store(data, "oxigraph").closure("rdfs")
+    assert again.path == closed.path and classes(again, town) == classes(closed, town)
+    (mine / "copy-2022" / "extra.ttl").write_text(
+        "<https://example.org/pier> a <https://example.org/Harbour> .\n"
+        "<https://example.org/Harbour> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <https://example.org/Port> .\n",
+        encoding="utf-8")
+    edited = store.open_store(data, "oxigraph").closure("rdfs")
+    assert edited.path != closed.path
+    assert classes(edited, "https://example.org/pier") == {"https://example.org/Harbour", "https://example.org/Port"}
+
+
+def test_a_closure_past_its_limit_leaves_no_cache_entry(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    asserted = store.open_store(load.corpus([_case_copy(tmp_path)], shipped=False, env=False), "oxigraph")
+    with pytest.raises(LimitError, match="passed 10 triples"):
+        asserted.closure("rdfs", ReasonLimits(max_triples=10))
+    assert not list((tmp_path / "cache" / "closures").iterdir())
 
 
 def test_language_tags_and_lang_columns_come_back_in_bcp47_case(stores):

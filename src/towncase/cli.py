@@ -325,17 +325,24 @@ def queries(name: str | None, lang: str) -> None:
               show_default=True, help="Stop the query after this many seconds (exit 4).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=bounded.QueryLimits.max_rows,
               show_default=True, help="Keep at most this many rows (or triples); a cut answer exits 4.")
+@click.option("--max-triples", type=click.IntRange(min=1), default=bounded.ReasonLimits.max_triples,
+              show_default=True, help="With --inference: stop reasoning when the closure passes this many "
+                                      "triples (exit 4).")
 @_store_option
 @_data_options
 @_errors_to_exit
 def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str, inference: str,
-                  file: Path | None, text: str | None, data, timeout: float, max_rows: int, store_kind: str) -> None:
+                  file: Path | None, text: str | None, data, timeout: float, max_rows: int, max_triples: int,
+                  store_kind: str) -> None:
     """Run a stored query by NAME (or your own with --file / -e) over the shipped cases.
 
     Parameter values are bound, never pasted into the query; a bad value, a missing required
     parameter or an unknown name exits with 2. A query runs in a worker process that is stopped at
     --timeout; an answer longer than --max-rows is cut; both exit with 4 and say so. Your own queries may use the canonical prefixes
     (tc:, place:, indicator: …) without declaring them.
+
+    With --inference rdfs on the Oxigraph store, the closure is computed once (within --timeout
+    and --max-triples) and kept in the cache beside the store; later queries open it at once.
 
     \b
     Examples:
@@ -347,7 +354,8 @@ def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str
     """
     chosen = query_stage.choose(name, file, text)
     answer = store.answer(store.open_store(data, store_kind), chosen, query_stage.parse_assignments(params), lang,
-                          inference, bounded.QueryLimits(timeout=timeout, max_rows=max_rows))
+                          inference, bounded.QueryLimits(timeout=timeout, max_rows=max_rows),
+                          bounded.ReasonLimits(timeout=timeout, max_triples=max_triples))
     click.echo(render.result(answer, fmt, lang, _width()), nl=False)
     if answer.truncated:
         click.echo(f"the answer was cut at {answer.limit:,} rows (--max-rows); narrow the query or raise "

@@ -284,11 +284,7 @@ def answer(ds, query: StoredQuery, values: Mapping[str, str] | None = None, lang
     """
     from . import store
 
-    source = store.of(ds)
-    if inference != "none":
-        from . import reason
-
-        source = store.of(reason.closure_dataset(source.dataset(), inference))
+    source = store.of(ds).closure(inference)
     bindings = bind(source.view, query, values, lang)
     return source.answer(query, bindings, limits or QueryLimits())
 

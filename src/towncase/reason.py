@@ -299,15 +299,17 @@ def inferred_graph(regime: str) -> URIRef:
     return GRAPH["inferred/" + regime]
 
 
-def closure_dataset(ds: Dataset, regime: str) -> Dataset:
+def closure_dataset(ds: Dataset, regime: str, limits: ReasonLimits | None = None) -> Dataset:
     """A new dataset: the named graphs of ``ds`` and, in :func:`inferred_graph`, what ``regime``
-    infers from them (the ``graph/ontology`` graph gives the axioms). ``ds`` is left unchanged.
+    infers from them (the ``graph/ontology`` graph gives the axioms) within ``limits``. ``ds`` is left
+    unchanged.
 
     Queries over it see asserted and inferred triples together (the default graph is the union);
     ``GRAPH`` keeps them apart.
 
     Raises:
         UnknownNameError: the regime is not known.
+        LimitError: the closure reached a limit.
     """
     if regime not in REGIMES:
         raise UnknownNameError("inference regime", regime, list(REGIMES))
@@ -324,7 +326,7 @@ def closure_dataset(ds: Dataset, regime: str) -> Dataset:
                 data += graph
     if REGIMES[regime] is not None:
         named = closure.graph(inferred_graph(regime))
-        named += infer(data, regime, ontology)
+        named += run(data, regime, ontology, limits=limits).graph
     return closure
 
 
