@@ -19,7 +19,7 @@ from rdflib.namespace import XSD
 
 from towncase import compare, export, query, render
 from towncase.cli import main
-from towncase.namespaces import PREFIXES
+from towncase.namespaces import PREFIXES, TC
 
 GOLDEN = ROOT / "tests" / "golden" / "cross-case"
 DIANKOU, DATANG = URIRef(PREFIXES["place"] + "shaoxing-zhuji-diankou"), URIRef(PREFIXES["place"] + "shaoxing-zhuji-datang")
@@ -77,6 +77,23 @@ def test_every_cross_case_golden_has_a_test():
 def diankou_datang(dataset):
     return compare.compare(dataset, [DIANKOU, DATANG], [URIRef(INDICATOR + "land-area"),
                                                         URIRef(INDICATOR + "fiscal-revenue")], "zh")
+
+
+@pytest.mark.parametrize("params", [{}, {"values": "all"}, {"certainty": "basis:stated"}], ids=["latest", "all", "stated"])
+def test_indicators_of_town_gives_the_rows_of_indicator_by_town_for_the_town(dataset, params):
+    """What compare reads per town is what indicator-by-town (its goldens checked by hand above) gives for that
+    town, indicator by indicator."""
+    columns = ("value", "unit", "unitLabel", "comparator", "comparatorLabel", "startDate", "referenceTime",
+               "timeAssumed", "asWritten", "basisLabel", "observation")
+    by_town: dict[URIRef, set[tuple]] = {DIANKOU: set(), DATANG: set()}
+    for indicator in sorted(set(dataset.objects(None, TC.indicator))):
+        for row in query.answer(dataset, query.stored("indicator-by-town"), {"indicator": str(indicator), **params}):
+            if row.town in by_town:
+                by_town[row.town].add((indicator, *(row[c] for c in columns)))
+    for town, expected in by_town.items():
+        got = {(row.indicator, *(row[c] for c in columns))
+               for row in query.answer(dataset, query.stored("indicators-of-town"), {"town": str(town), **params})}
+        assert got == expected and len(expected) > 20
 
 
 def test_compare_finds_the_shared_indicators_by_default(dataset):

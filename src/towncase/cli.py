@@ -757,10 +757,11 @@ def link_suggest(case_a: str, case_b: str, output: Path | None, lang: str, force
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also draw the chart here (.svg or .png).")
 @click.option("--force", is_flag=True, help="Write even inside a data folder or the project's own folders.")
+@_store_option
 @_data_options
 @_errors_to_exit
 def compare_command(towns: tuple[str, ...], indicators: tuple[str, ...], lang: str, fmt: str, output: Path | None,
-                    force: bool, data: resources.Corpus) -> None:
+                    force: bool, data: resources.Corpus, store_kind: str) -> None:
     """Put towns side by side: the latest value of each indicator in each town, and a chart.
 
     A value is shown as the text prints it (超…, 约…) with its comparator and year (* where the year is
@@ -776,12 +777,11 @@ def compare_command(towns: tuple[str, ...], indicators: tuple[str, ...], lang: s
     """
     from . import compare as compare_stage
     from . import export as export_stage
-    from . import load
     from . import query as query_engine
 
     if output:
         export_stage.check_output(output, data.roots, force=force)
-    done = compare_stage.compare(load.dataset(data), [query_engine.iri(t, "town") for t in towns],
+    done = compare_stage.compare(store.open_store(data, store_kind), [query_engine.iri(t, "town") for t in towns],
                                  [query_engine.iri(i, "indicator") for i in indicators] or None, lang)
     if output:
         export_stage.write_atomic(output, compare_stage.chart(done, output.suffix.lstrip(".").lower()))

@@ -1,7 +1,8 @@
 """Comparing towns: indicators side by side, as a table and as a chart (matplotlib).
 
-:func:`compare` asks the stored query ``indicator-by-town`` (parameters bound) for the latest value of
-each indicator in each town; a town without the indicator is *missing*, never zero. :func:`chart`
+:func:`compare` asks the stored query ``indicators-of-town`` (parameters bound) for the latest value of
+each indicator in each town, once per town (read from the town, so the other towns of the graph cost
+nothing); a town without the indicator is *missing*, never zero. :func:`chart`
 draws one panel of bars per indicator (a bar per town), labelled with the value as the text prints it
 (超…, 约…), its comparator (a hatched bar is not an exact value) and its year; a missing town gets a
 labelled gap. Chinese labels need a CJK font: :func:`cjk_font` finds one installed on the machine
@@ -15,10 +16,11 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from rdflib import Dataset, Literal, URIRef
+from rdflib import Literal, URIRef
 
-from . import query
+from . import query, store
 from .errors import InputError, OutputError, UnknownNameError
 from .labels import label
 from .namespaces import TC
@@ -28,7 +30,7 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", "Sour
                 "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing", "Droid Sans Fallback")
 CHART_FORMATS = ("svg", "png")
 MISSING = {"zh": "缺失", "en": "missing"}
-QUERY = "indicator-by-town"
+QUERY = "indicators-of-town"
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,11 @@ class Comparison:
     lang: str
 
 
-def compare(ds: Dataset, towns: list[URIRef], indicators: list[URIRef] | None = None, lang: str = "zh") -> Comparison:
+def compare(source, towns: list[URIRef], indicators: list[URIRef] | None = None, lang: str = "zh") -> Comparison:
     """The latest value of each indicator in each town.
 
     Args:
-        ds: the dataset.
+        source: a store (:func:`towncase.store.open_store`) or an rdflib dataset.
         towns: the towns, in the order to show them.
         indicators: the indicators; by default those that at least two of the towns have.
         lang: ``zh`` or ``en`` for the labels.
@@ -74,37 +76,37 @@ def compare(ds: Dataset, towns: list[URIRef], indicators: list[URIRef] | None = 
     Raises:
         UnknownNameError: a town is not a town of the data, or an indicator not in the indicators scheme.
     """
-    stored = query.stored(QUERY)
     if not towns:
         raise InputError("name at least one town", hint="e.g. towncase compare place:shaoxing-zhuji-diankou place:shaoxing-zhuji-datang")
-    known = set(ds.objects(None, TC.caseOf))
+    source = store.of(source)
+    view = source.view
+    known = set(view.objects(None, TC.caseOf))
     for town in towns:
         if town not in known:
             raise UnknownNameError("town", _curie(town), sorted(_curie(URIRef(str(t))) for t in known))
-    wanted = set(towns)
+    for indicator in indicators or ():  # checked as indicator-by-town checks its parameter
+        query.bind(view, query.stored("indicator-by-town"), {"indicator": str(indicator)}, lang)
+    rows = {town: _rows(source, town, lang) for town in dict.fromkeys(towns)}
     if indicators is None:
-        shared = {URIRef(str(row[0])) for row in query.answer(ds, query.stored("shared-indicators"), {}, lang)}  # type: ignore[index]
-        indicators = []
-        for indicator in sorted(shared):
-            rows = _rows(ds, stored, indicator, lang)
-            if len({r.town for r in rows} & wanted) >= 2:
-                indicators.append(indicator)
+        having = [{URIRef(str(row.indicator)) for row in found} for found in rows.values()]
+        indicators = sorted(i for i in set().union(*having) if sum(i in h for h in having) >= 2)
+    wanted = set(indicators)
     values: dict[tuple[URIRef, URIRef], list[Value]] = {}
-    town_labels = {t: label(ds, t, lang) for t in towns}
-    for indicator in indicators:
-        for row in _rows(ds, stored, indicator, lang):
-            if row.town not in wanted:
-                continue
-            values.setdefault((indicator, row.town), []).append(Value(
-                row.value, str(row.unitLabel or ""), row.comparator, str(row.comparatorLabel or ""),
-                str(row.referenceTime), str(row.startDate or ""), str(row.asWritten or ""),
-                bool(row.timeAssumed and row.timeAssumed.toPython() is True)))
-    return Comparison(tuple(towns), tuple(indicators), town_labels, {i: label(ds, i, lang) for i in indicators},
-                      {k: tuple(v) for k, v in values.items()}, lang)
+    for town, found in rows.items():
+        for row in found:
+            indicator = URIRef(str(row.indicator))
+            if indicator in wanted:
+                values.setdefault((indicator, town), []).append(Value(
+                    row.value, str(row.unitLabel or ""), row.comparator, str(row.comparatorLabel or ""),
+                    str(row.referenceTime), str(row.startDate or ""), str(row.asWritten or ""),
+                    bool(row.timeAssumed and row.timeAssumed.toPython() is True)))
+    return Comparison(tuple(towns), tuple(indicators), {t: label(view, t, lang) for t in towns},
+                      {i: label(view, i, lang) for i in indicators}, {k: tuple(v) for k, v in values.items()}, lang)
 
 
-def _rows(ds: Dataset, stored, indicator: URIRef, lang: str):
-    return list(query.answer(ds, stored, {"indicator": str(indicator)}, lang))
+def _rows(source, town: URIRef, lang: str) -> list[Any]:
+    """The rows of :data:`QUERY` for the town, read by column name."""
+    return list(query.answer(source, query.stored(QUERY), {"town": str(town)}, lang))
 
 
 def _curie(iri: URIRef) -> str:
