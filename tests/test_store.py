@@ -21,7 +21,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 from test_queries import CATALOGUE, GOLDEN_CASES, order_keys
 
-from towncase import algebra, cache, load, query, reason, store
+from towncase import algebra, cache, load, query, reason, resources, store
 from towncase.bounded import ReasonLimits
 from towncase.errors import InputError, LimitError, ParameterError, RDFSyntaxError
 from towncase.namespaces import TC
@@ -144,6 +144,16 @@ def test_the_closure_is_made_once_and_follows_an_edited_case(tmp_path, monkeypat
     edited = store.open_store(data, "oxigraph").closure("rdfs")
     assert edited.path != closed.path
     assert classes(edited, "https://example.org/pier") == {"https://example.org/Harbour", "https://example.org/Port"}
+
+
+def test_progress_is_told_when_a_store_or_closure_is_made_and_not_when_reopened(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    data = load.corpus([_case_copy(tmp_path)], shipped=False, env=False)
+    told: list[str] = []
+    for _ in range(2):
+        store.open_store(data, "oxigraph", told.append).closure("rdfs", progress=told.append)
+    files = sum(len(files) for _, files in resources.parts(data))
+    assert [m.split(" ")[:3] for m in told] == [["loading", str(files), "files"], ["computing", "the", "rdfs"]]
 
 
 def test_a_closure_past_its_limit_leaves_no_cache_entry(tmp_path, monkeypatch):

@@ -258,7 +258,7 @@ def infer(regime: str, output: Path | None, data, force: bool, limits: bounded.R
     fmt = export_stage.format_for(output) if output else "ttl"
     if output:
         export_stage.check_output(output, data.roots, force=force)
-    inference = reason.run_store(store.open_store(data, store_kind), regime, limits=limits)
+    inference = reason.run_store(store.open_store(data, store_kind, _progress), regime, limits=limits)
     out = export_stage.serialize_inferred(inference, fmt)
     if output:
         export_stage.write_atomic(output, out)
@@ -286,7 +286,7 @@ def stats(lang: str, data, store_kind: str) -> None:
     """
     from . import stats as stats_stage
 
-    click.echo(render.stats_report(stats_stage.stats(store.open_store(data, store_kind)), lang))
+    click.echo(render.stats_report(stats_stage.stats(store.open_store(data, store_kind, _progress)), lang))
 
 
 @main.command()
@@ -353,9 +353,9 @@ def query_command(name: str | None, params: tuple[str, ...], lang: str, fmt: str
       towncase query town-profile --data ~/my-towns --param town=place:huzhou-wuxing-zhili
     """
     chosen = query_stage.choose(name, file, text)
-    answer = store.answer(store.open_store(data, store_kind), chosen, query_stage.parse_assignments(params), lang,
-                          inference, bounded.QueryLimits(timeout=timeout, max_rows=max_rows),
-                          bounded.ReasonLimits(timeout=timeout, max_triples=max_triples))
+    answer = store.answer(store.open_store(data, store_kind, _progress), chosen, query_stage.parse_assignments(params),
+                          lang, inference, bounded.QueryLimits(timeout=timeout, max_rows=max_rows),
+                          bounded.ReasonLimits(timeout=timeout, max_triples=max_triples), _progress)
     click.echo(render.result(answer, fmt, lang, _width()), nl=False)
     if answer.truncated:
         click.echo(f"the answer was cut at {answer.limit:,} rows (--max-rows); narrow the query or raise "
@@ -564,7 +564,7 @@ def publish(endpoint: str, graph_store: str | None, user: str | None, password_f
     if package_dir:
         graphs = package_stage.graphs(package_dir)
     else:
-        store.open_store(data, "oxigraph")
+        store.open_store(data, "oxigraph", _progress)
         graphs = ((name, read()) for name, read in load.readers(data))
     try:
         done = publish_stage.publish(graphs, target, progress=_progress)
@@ -781,7 +781,7 @@ def compare_command(towns: tuple[str, ...], indicators: tuple[str, ...], lang: s
 
     if output:
         export_stage.check_output(output, data.roots, force=force)
-    done = compare_stage.compare(store.open_store(data, store_kind), [query_engine.iri(t, "town") for t in towns],
+    done = compare_stage.compare(store.open_store(data, store_kind, _progress), [query_engine.iri(t, "town") for t in towns],
                                  [query_engine.iri(i, "indicator") for i in indicators] or None, lang)
     if output:
         export_stage.write_atomic(output, compare_stage.chart(done, output.suffix.lstrip(".").lower()))

@@ -24,7 +24,7 @@ with the terms in place (:mod:`towncase.algebra`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -58,8 +58,9 @@ def choose(kind: str) -> str:
     return "oxigraph" if kind == "auto" else kind
 
 
-def open_store(data: Corpus | None = None, kind: str = "auto") -> Store:
-    """The corpus in the store ``kind`` names (see :func:`choose`).
+def open_store(data: Corpus | None = None, kind: str = "auto", progress: Callable[[str], None] | None = None) -> Store:
+    """The corpus in the store ``kind`` names (see :func:`choose`); ``progress`` is told when an Oxigraph
+    store is built (not when it is reopened from the cache).
 
     Raises:
         InputError: a file is missing or does not parse, or an entity is minted by two graphs.
@@ -70,7 +71,7 @@ def open_store(data: Corpus | None = None, kind: str = "auto") -> Store:
         from . import load
 
         return RdflibStore(load.dataset(data))
-    return OxigraphStore.load(data)
+    return OxigraphStore.load(data, progress)
 
 
 def of(source: Graph | Store) -> Store:
@@ -116,9 +117,11 @@ class Store:
         graphs with ``GRAPH``), as tuples of rdflib terms in the order of its columns."""
         raise NotImplementedError
 
-    def closure(self, regime: str, limits: bounded.ReasonLimits | None = None) -> Store:
+    def closure(self, regime: str, limits: bounded.ReasonLimits | None = None,
+                progress: Callable[[str], None] | None = None) -> Store:
         """A store of the same named graphs and, in :func:`towncase.reason.inferred_graph`, what ``regime``
         infers from them (:func:`towncase.reason.closure_dataset`); this store itself for ``none``.
+        ``progress`` is told when the closure is computed.
 
         Raises:
             UnknownNameError: the regime is not known.
@@ -128,6 +131,8 @@ class Store:
             return self
         from . import reason
 
+        if progress:
+            progress(f"computing the {regime} closure …")
         return RdflibStore(reason.closure_dataset(self.dataset(), regime, limits))
 
 
@@ -176,20 +181,30 @@ class OxigraphStore(Store):
         return OxigraphView(self.store)
 
     @classmethod
-    def load(cls, data: Corpus) -> OxigraphStore:
+    def load(cls, data: Corpus, progress: Callable[[str], None] | None = None) -> OxigraphStore:
         """The corpus from the cache, or parsed into a new cache entry (in memory when the cache
-        folder cannot be written).
+        folder cannot be written); ``progress`` is told when it is parsed.
 
         Raises:
             InputError: a file is missing or does not parse, or an entity is minted by two graphs.
         """
         import pyoxigraph
 
-        key = cache.digest(resources.parts(data), "pyoxigraph", pyoxigraph.__version__)
+        parts = resources.parts(data)
+        key = cache.digest(parts, "pyoxigraph", pyoxigraph.__version__)
+
+        def loading() -> None:
+            if progress:
+                progress(f"loading {sum(len(files) for _, files in parts):,} files into the Oxigraph store …")
+
+        def build(folder: Path) -> None:
+            loading()
+            _build(pyoxigraph.Store(str(folder)), folder, data)
+
         try:
-            folder = cache.root(data.roots) / "stores"
-            entry = cache.folder_entry(folder, key, lambda tmp: _build(pyoxigraph.Store(str(tmp)), tmp, data))
+            entry = cache.folder_entry(cache.root(data.roots) / "stores", key, build)
         except OSError:
+            loading()
             memory = pyoxigraph.Store()
             return cls(memory, _fill(memory, data))
         sizes = json.loads((entry / SIZES_FILE).read_text(encoding="utf-8"))
@@ -283,7 +298,8 @@ class OxigraphStore(Store):
         for row in rows:
             yield row[0], predicate, row[2]
 
-    def closure(self, regime: str, limits: bounded.ReasonLimits | None = None) -> Store:
+    def closure(self, regime: str, limits: bounded.ReasonLimits | None = None,
+                progress: Callable[[str], None] | None = None) -> Store:
         """The RDFS closure (:meth:`Store.closure`) as an Oxigraph store of its own in the cache, made once
         per store and regime: a copy of this store's entry (by hard links, though Oxigraph's compaction
         after the load rewrites most of them: at 1,000 towns the entry takes 1.9 GB, 0.19 GB of it shared
@@ -291,14 +307,20 @@ class OxigraphStore(Store):
         took 2.1 GB and 85 s for every query; OWL RL, and a store outside the cache, still go through it.
         """
         if regime != "rdfs" or self.path is None:
-            return super().closure(regime, limits)
+            return super().closure(regime, limits, progress)
         import pyoxigraph
+
+        def close(folder: Path) -> None:
+            if progress:
+                progress(f"computing the {regime} closure of {sum(self.sizes.values()):,} triples (once: it is kept "
+                         "in the cache) …")
+            self._close(folder, regime, limits)
 
         try:
             entry = cache.folder_entry(self.path.parent.with_name("closures"), cache.digest((), self.path.name, regime),
-                                       lambda tmp: self._close(tmp, regime, limits))
+                                       close)
         except OSError:
-            return super().closure(regime, limits)
+            return super().closure(regime, limits, progress)
         sizes = json.loads((entry / SIZES_FILE).read_text(encoding="utf-8"))
         return OxigraphStore(pyoxigraph.Store.read_only(str(entry)), sizes, entry)
 
@@ -422,10 +444,11 @@ class Answer:
 
 def answer(source: Store, query: catalogue.StoredQuery, values: Mapping[str, str] | None = None, lang: str = "zh",
            inference: str = "none", limits: bounded.QueryLimits | None = None,
-           reason_limits: bounded.ReasonLimits | None = None):
+           reason_limits: bounded.ReasonLimits | None = None, progress: Callable[[str], None] | None = None):
     """Answer a query for printing: a stored query on the Oxigraph store (or its RDFS closure,
     :meth:`OxigraphStore.closure`) as an :class:`Answer` without rdflib; anything else as
-    :func:`towncase.query.answer` gives it (an rdflib result). ``reason_limits`` bound the closure.
+    :func:`towncase.query.answer` gives it (an rdflib result). ``reason_limits`` bound the closure, and
+    ``progress`` is told when it is computed.
 
     Raises:
         UnknownNameError, ParameterError: see :func:`towncase.catalogue.typed` (and a value not of its
@@ -433,7 +456,7 @@ def answer(source: Store, query: catalogue.StoredQuery, values: Mapping[str, str
         LimitError, EngineError: see :func:`towncase.query.run`; or the closure reached a limit.
     """
     limits = limits or bounded.QueryLimits()
-    source = source.closure(inference, reason_limits)
+    source = source.closure(inference, reason_limits, progress)
     if isinstance(source, OxigraphStore) and query.stored:
         return source.rows(query, source.bind(query, values, lang), limits)
     from . import query as query_stage
