@@ -557,17 +557,170 @@ def written_in(query: StoredQuery, bindings: Mapping[str, Any]) -> str:
     rdflib term's ``n3()`` or a pyoxigraph term's ``str()``:
     an IRI holds none of the characters SPARQL forbids (:func:`iri` refuses them) and a literal's
     quotes, backslashes and line breaks are escaped, so a value never ends the term it is written as.
-    Comments, strings and IRIs of the text are left as they are. The stored queries are written so
-    that the result is SPARQL 1.1 and answers as the bound query does (a test checks each one).
+    Comments, strings and IRIs of the text are left as they are.
+
+    Where the grammar wants a variable, the term is written so that the column stays and the answer
+    is the bound query's (as rdflib gives it):
+
+    - projected by a ``SELECT`` (the query's or a subquery's), ``?town`` becomes ``(<…> AS ?town)``;
+    - in ``GROUP BY``, ``?town`` becomes ``(<…> AS ?town)``: still a key (a constant one, so the groups
+      are the same; dropped, the last key would leave one group where no row gives none), which the
+      projection, ``HAVING`` and ``ORDER BY`` then read as the variable (the bare ``(<…>)`` is SPARQL
+      too, but rdflib cannot evaluate it);
+    - in ``ORDER BY``, ``?town`` becomes ``(<…>)``, a constant key: the order is the same;
+    - ``SELECT *`` keeps the column through a ``BIND(<…> AS ?town)`` at the end of its ``WHERE``
+      group, if the group mentions it (written away, the variable would leave the ``*``);
+    - where a subquery of the group (not one inside ``MINUS`` or ``EXISTS``) gives ``?town`` as above,
+      the variable is in scope, so the ``SELECT``, ``GROUP BY`` and ``ORDER BY`` around it keep it.
+
+    Elsewhere, expressions included (``FILTER``, ``BIND``, ``(… AS ?x)``, ``HAVING``, ``ASC(…)``), the
+    term is written as it is. A query that assigns the variable itself (``… AS ?town``, ``VALUES ?town``)
+    is refused: its own value would be written away, where binding it makes the query an error.
+
+    Raises:
+        ParameterError: a bound variable is the target of ``AS`` or a variable of ``VALUES``.
     """
     written = {name: term.n3() if hasattr(term, "n3") else str(term) for name, term in bindings.items()}
-
-    def replace(match: re.Match) -> str:
+    if not written:
+        return query.text
+    shapes, inserts = _written_shapes(_masked(query.text), set(written), query.source)
+    edits = [(offset, offset, "".join(shape.format(written.get(name, "")) for name, shape in added))
+             for offset, added in inserts.items()]
+    for match in _SPARQL_TOKENS.finditer(query.text):
         name = match.group("name")
-        return written[name] if name is not None and name in written else match.group(0)
+        if name is not None and name in written:
+            edits.append((match.start(), match.end(), shapes.get(match.start(), "{}").format(written[name])))
+    text, out, at = query.text, [], 0
+    for start, end, new in sorted(edits):
+        out += [text[at:start], new]
+        at = end
+    return "".join(out) + text[at:]
 
-    return _SPARQL_TOKENS.sub(replace, query.text)
 
+#: What says where a variable of a masked query text (see :func:`_masked`) stands: the variables, the
+#: keywords that open a projection, a group, a solution modifier or an assignment, and brackets.
+_STRUCTURE = re.compile(
+    r"(?P<variable>[?$](?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040]+))"
+    r"|(?<![\w:?$\-])(?P<keyword>SELECT|DISTINCT|REDUCED|WHERE|FROM|GROUP\s+BY|ORDER\s+BY|HAVING|LIMIT|OFFSET"
+    r"|VALUES|AS|MINUS|EXISTS)(?![\w:\-])"
+    r"|(?P<bracket>[{}()*])", re.IGNORECASE)
+_MODIFIERS = ("GROUP BY", "ORDER BY", "HAVING", "LIMIT", "OFFSET", "VALUES")
+
+
+@dataclass(frozen=True)
+class _Select:
+    """One ``SELECT`` of a text, by token index: its keyword, the braces around it, its projection,
+    its ``WHERE`` group and the bare variables of its ``GROUP BY`` and ``ORDER BY``."""
+
+    at: int
+    braces: tuple[int, ...]  # the open braces around it, outermost first
+    projected: tuple[tuple[str, int], ...]  # (name, token) of each variable projected as it is
+    star: bool
+    where: tuple[int, int]  # the tokens of the WHERE group's open and close braces
+    end: int  # the token after its last modifier
+    conditions: tuple[tuple[str, str, int], ...]  # ("GROUP BY" | "ORDER BY", name, token)
+
+
+def _written_shapes(masked: str, bound: set[str], source: str
+                    ) -> tuple[dict[int, str], dict[int, list[tuple[str, str]]]]:
+    """For :func:`written_in`: the shape (``{}`` standing for the term) of each bound variable not to be
+    written as the bare term, by offset, and what to insert (variable name, shape) by offset.
+
+    Raises:
+        ParameterError: a bound variable is the target of ``AS`` or a variable of ``VALUES``.
+    """
+    tokens = [("?" if m.group("variable") else " ".join(m.group("keyword").upper().split()) if m.group("keyword")
+               else m.group("bracket"), m.group("name") or "", m.start()) for m in _STRUCTURE.finditer(masked)]
+    closing: dict[int, int] = {}
+    stack: list[int] = []
+    starts: list[tuple[int, tuple[int, ...]]] = []
+    for i, (kind, name, _) in enumerate(tokens):
+        if kind == "{":
+            stack.append(i)
+        elif kind == "}" and stack:
+            closing[stack.pop()] = i
+        elif kind == "SELECT":
+            starts.append((i, tuple(stack)))
+        elif kind == "?" and name in bound and i and tokens[i - 1][0] == "AS":
+            raise ParameterError(f"{source} assigns ?{name} itself (… AS ?{name}), so it cannot be given a value",
+                                 hint=f"leave ?{name} unbound, or bind a copy of it under another name")
+        elif kind == "VALUES":
+            for later, later_name, _ in tokens[i + 1:next((j for j in range(i + 1, len(tokens))
+                                                           if tokens[j][0] == "{"), len(tokens))]:
+                if later == "?" and later_name in bound:
+                    raise ParameterError(f"{source} lists ?{later_name} in VALUES, so it cannot be given a value",
+                                         hint=f"leave ?{later_name} unbound")
+    # a SELECT without a group after it is no query: the engine names the error
+    selects = [s for s in (_select(tokens, at, braces, closing) for at, braces in starts) if s.where[0] < s.where[1]]
+    opaque = {i for i in closing if i and tokens[i - 1][0] in ("MINUS", "EXISTS")}
+
+    def children(select: _Select) -> list[_Select]:  # the subqueries directly in its WHERE group
+        start, end = select.where
+        return [s for s in selects if start < s.at < end
+                and not any(start < o.at < s.at and o.where[0] < s.at < o.where[1] for o in selects)]
+
+    def kept(select: _Select) -> set[str]:  # the bound variables its subqueries give it, as written
+        return set().union(*(gives(s) for s in children(select)  # those in MINUS or EXISTS give it nothing
+                             if not any(b in opaque for b in s.braces if b > select.where[0])))
+
+    def mentioned(select: _Select) -> set[str]:  # outside its subqueries (as rdflib reads SELECT *)
+        inner = [range(s.at, s.end) for s in children(select)]
+        return {name for i, (kind, name, _) in enumerate(tokens[:select.where[1]]) if i > select.where[0]
+                and kind == "?" and name in bound and not any(i in span for span in inner)}
+
+    def gives(select: _Select) -> set[str]:  # the bound variables among its columns, as written
+        return {n for n, _ in select.projected if n in bound} | (mentioned(select) | kept(select) if select.star
+                                                               else set())
+
+    shapes: dict[int, str] = {}
+    inserts: dict[int, list[tuple[str, str]]] = {}
+    for select in selects:
+        start, end = select.where
+        inherited = kept(select)
+        grouped = {name for clause, name, _ in select.conditions if clause == "GROUP BY"}
+        for name, i in select.projected:
+            if name in bound:
+                shapes[tokens[i][2]] = f"?{name}" if name in inherited | grouped else f"({{}} AS ?{name})"
+        for clause, name, i in select.conditions:
+            if name in bound:
+                shapes[tokens[i][2]] = (f"?{name}" if name in inherited else f"({{}} AS ?{name})" if clause == "GROUP BY"
+                                        else "({})")
+        added = ([(name, f" BIND({{}} AS ?{name}) ") for name in sorted(mentioned(select) - inherited)]
+                 if select.star else [])
+        if added and tokens[start + 1][0] == "SELECT":  # a group of one subquery takes no BIND: a group around it
+            inserts[tokens[start][2] + 1] = [("", " {{")]
+            added.insert(0, ("", "}} "))
+        if added:
+            inserts.setdefault(tokens[end][2], []).extend(added)
+    return shapes, inserts
+
+
+def _select(tokens: list[tuple[str, str, int]], at: int, braces: tuple[int, ...], closing: dict[int, int]) -> _Select:
+    """The :class:`_Select` whose keyword is token ``at``."""
+    i, depth, star = at + 1, 0, False
+    projected: list[tuple[str, int]] = []
+    while i < len(tokens) and tokens[i][0] in ("DISTINCT", "REDUCED"):
+        i += 1
+    while i < len(tokens) and not (depth == 0 and tokens[i][0] in ("{", "WHERE", "FROM")):
+        kind, name, _ = tokens[i]
+        depth += {"(": 1, ")": -1}.get(kind, 0)
+        if depth == 0 and kind == "?" and tokens[i - 1][0] != "AS":
+            projected.append((name, i))
+        star = star or (depth == 0 and kind == "*")
+        i += 1
+    while i < len(tokens) and tokens[i][0] != "{":
+        i += 1
+    where = (i, closing.get(i, i))
+    end = closing.get(braces[-1], len(tokens)) if braces else len(tokens)  # the close of the group around it
+    clause, conditions = "", []
+    depth = 0
+    for j in range(where[1] + 1, end):
+        kind, name, _ = tokens[j]
+        clause = kind if kind in _MODIFIERS else clause
+        depth += {"(": 1, ")": -1, "{": 1, "}": -1}.get(kind, 0)
+        if depth == 0 and kind == "?" and clause in ("GROUP BY", "ORDER BY"):
+            conditions.append((clause, name, j))
+    return _Select(at, braces, tuple(projected), star, where, end, tuple(conditions))
 
 
 def _masked(text: str) -> str:
