@@ -5,6 +5,8 @@ typed terms whatever their text, and the parse cache is keyed by every input fil
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import shutil
@@ -237,6 +239,58 @@ def test_an_edited_case_is_seen_by_the_next_query_and_a_deleted_cache_is_rebuilt
     shutil.rmtree(tmp_path / "cache")
     third = store.open_store(data, "oxigraph")
     assert third.path == second.path and third.path.is_dir() and _case_labels(third) == _case_labels(second)
+
+
+def _new_process() -> None:
+    """What ending this process and starting another does to the hashes of :func:`cache.digest`."""
+    cache._write_memos()
+    cache._memos.clear()
+    cache._changed.clear()
+    cache._digest_of.cache_clear()
+
+
+def test_file_hashes_are_remembered_across_runs_and_an_edit_is_never_missed(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_NS", 0)  # trust a file however recently it was written
+    folder, data = tmp_path / "cache", tmp_path / "a.ttl"
+    data.write_text("<https://x.org/a> <https://x.org/b> 1 .\n", encoding="utf-8")
+    first = cache.digest([("part", [data])], memo=folder)
+    _new_process()
+    assert json.loads((folder / cache.DIGESTS).read_text(encoding="utf-8"))["files"][str(data)][4] == \
+        hashlib.sha256(data.read_bytes()).hexdigest()
+
+    def unread(*args):
+        raise AssertionError("the file was read again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache, "_digest_of", unread)
+        assert cache.digest([("part", [data])], memo=folder) == first
+    data.write_text("<https://x.org/a> <https://x.org/b> 2 .\n", encoding="utf-8")  # the same size
+    edited = cache.digest([("part", [data])], memo=folder)
+    assert edited != first
+    assert edited == cache.digest([("part", [data])])  # as without the memo
+
+
+def test_a_file_written_just_before_it_was_hashed_is_not_remembered(tmp_path):
+    """A second write within one tick of a coarse file-system clock would leave the file's stat as it was."""
+    folder, data = tmp_path / "cache", tmp_path / "a.ttl"
+    data.write_text("<https://x.org/a> <https://x.org/b> 1 .\n", encoding="utf-8")
+    cache.digest([("part", [data])], memo=folder)
+    _new_process()
+    assert not (folder / cache.DIGESTS).exists()
+
+
+def test_a_broken_hash_memo_is_ignored_and_gone_files_are_forgotten(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    folder, kept, gone = tmp_path / "cache", tmp_path / "kept.ttl", tmp_path / "gone.ttl"
+    folder.mkdir()
+    (folder / cache.DIGESTS).write_text('{"files": [', encoding="utf-8")
+    for path in (kept, gone):
+        path.write_text(f"# {path.name}\n", encoding="utf-8")
+    key = cache.digest([("part", [kept, gone])], memo=folder)
+    assert key == cache.digest([("part", [kept, gone])])
+    gone.unlink()
+    _new_process()
+    assert set(json.loads((folder / cache.DIGESTS).read_text(encoding="utf-8"))["files"]) == {str(kept)}
 
 
 def test_a_broken_file_leaves_no_cache_entry(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ an entry is never changed once in place. Old store entries are removed, keeping 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
@@ -57,22 +58,75 @@ def root(data_roots: Iterable[Path] = ()) -> Path:
     return folder
 
 
-def digest(parts: Iterable[tuple[str, Iterable[Path]]], *salt: str) -> str:
+def digest(parts: Iterable[tuple[str, Iterable[Path]]], *salt: str, memo: Path | None = None) -> str:
     """A key for what ``parts`` (role → files) hold: their names and contents, towncase's version and
-    :data:`FORMAT`, and ``salt`` (e.g. the engine's version)."""
+    :data:`FORMAT`, and ``salt`` (e.g. the engine's version).
+
+    With ``memo`` (the cache folder), each file's hash is also remembered there across runs
+    (:data:`DIGESTS`) beside what ``os.stat`` said of the file, and read back while the file's size,
+    times and inode are unchanged: at 1,000 towns hashing 13,000 files took 0.6 s of every command.
+    """
+    known = _remembered(memo) if memo is not None else None
     whole = hashlib.sha256(f"towncase {__version__} cache {FORMAT} {' '.join(salt)}\n".encode())
     for role, files in parts:
         whole.update(f"[{role}]\n".encode())
         for path in files:
-            whole.update(f"{Path(path).name} {_content_digest(path)}\n".encode())
+            whole.update(f"{os.path.basename(path)} {_content_digest(path, known)}\n".encode())
     return whole.hexdigest()[:40]
 
 
-def _content_digest(path: Path) -> str:
+#: The file in the cache folder that remembers each input file's hash: ``{"files": {absolute path:
+#: [size, mtime_ns, ctime_ns, inode, sha256]}}``. A write to a file changes its ctime (which no program
+#: can set back) and its mtime; a file changed less than :data:`RACY_NS` before it was hashed is not
+#: remembered, so a second write within one tick of a coarse file-system clock is never missed.
+DIGESTS = "digests.json"
+RACY_NS = 2_000_000_000
+
+
+def _content_digest(path: Path, known: dict[str, list] | None = None) -> str:
     """The SHA-256 of a file's bytes, computed once per process and version of the file (its
-    modification time and size): validation keys every case with the same shared files."""
+    modification time and size): validation keys every case with the same shared files; and read from
+    ``known`` (see :data:`DIGESTS`) while the file is unchanged."""
     info = os.stat(path)
-    return _digest_of(str(path), info.st_mtime_ns, info.st_size, info.st_ino)
+    stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+    name = os.fspath(path)
+    name = name if os.path.isabs(name) else os.path.abspath(name)
+    if known is not None:
+        entry = known.get(name)
+        if entry is not None and entry[:4] == stamp:
+            return entry[4]
+    sha = _digest_of(str(path), info.st_mtime_ns, info.st_size, info.st_ino)
+    if known is not None and time.time_ns() - info.st_ctime_ns > RACY_NS:
+        known[name] = [*stamp, sha]
+        _changed.add(id(known))
+    return sha
+
+
+_memos: dict[Path, dict[str, list]] = {}
+_changed: set[int] = set()
+
+
+def _remembered(folder: Path) -> dict[str, list]:
+    """The hashes remembered in ``folder`` (read once per process; written back when the process ends,
+    if any was added)."""
+    if folder not in _memos:
+        try:
+            files = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            files = {}
+        _memos[folder] = files if isinstance(files, dict) else {}
+        if len(_memos) == 1:
+            atexit.register(_write_memos)
+    return _memos[folder]
+
+
+def _write_memos() -> None:
+    """Write each memo that gained a hash, without the files that are gone (a failure is ignored: it is
+    a cache)."""
+    for folder, files in _memos.items():
+        if id(files) in _changed:
+            kept = {name: entry for name, entry in files.items() if os.path.exists(name)}
+            write_json(folder, DIGESTS.removesuffix(".json"), {"files": kept})
 
 
 @lru_cache(maxsize=65536)

@@ -191,7 +191,8 @@ class OxigraphStore(Store):
         import pyoxigraph
 
         parts = resources.parts(data)
-        key = cache.digest(parts, "pyoxigraph", pyoxigraph.__version__)
+        folder = cache.root(data.roots)
+        key = cache.digest(parts, "pyoxigraph", pyoxigraph.__version__, memo=folder)
 
         def loading() -> None:
             if progress:
@@ -202,7 +203,7 @@ class OxigraphStore(Store):
             _build(pyoxigraph.Store(str(folder)), folder, data)
 
         try:
-            entry = cache.folder_entry(cache.root(data.roots) / "stores", key, build)
+            entry = cache.folder_entry(folder / "stores", key, build)
         except OSError:
             loading()
             memory = pyoxigraph.Store()

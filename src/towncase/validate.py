@@ -270,8 +270,10 @@ def check(data: load.Corpus | None = None, *, inference: str = "none",
     reference_part = _cached_part(data, None, shared_files, salt, inference, engine, limits)
     parts: dict[str | None, _Part] = {None: reference_part}
     todo: dict[load.CaseFolder, str] = {}
+    memo = _memo_folder(data)
     for case in data.cases:
-        key = cache.digest([*shared_files, ("case " + str(case.path), case.files), ("sources", _sources(case.path))], *salt)
+        key = cache.digest([*shared_files, ("case " + str(case.path), case.files), ("sources", _sources(case.path))],
+                           *salt, memo=memo)
         found = _read_part(data, key)
         if found is None:
             todo[case] = key
@@ -327,6 +329,13 @@ def _cache_folder(data: load.Corpus) -> Path:
     return cache.root(data.roots) / "validation"
 
 
+def _memo_folder(data: load.Corpus) -> Path | None:
+    try:
+        return cache.root(data.roots)
+    except InputError:  # the cache is not used (see _read_part)
+        return None
+
+
 def _read_part(data: load.Corpus, key: str) -> _Part | None:
     try:
         found = cache.read_json(_cache_folder(data), key)
@@ -339,7 +348,7 @@ def _read_part(data: load.Corpus, key: str) -> _Part | None:
 
 
 def _cached_part(data, case, shared_files, salt, inference, engine, limits) -> _Part:
-    key = cache.digest(shared_files, *salt)
+    key = cache.digest(shared_files, *salt, memo=_memo_folder(data))
     part = _read_part(data, key)
     if part is None:
         part = _check_part(data, case, inference, engine, limits, frozenset())
