@@ -245,7 +245,6 @@ def _new_process() -> None:
     """What ending this process and starting another does to the hashes of :func:`cache.digest`."""
     cache._write_memos()
     cache._memos.clear()
-    cache._changed.clear()
     cache._digest_of.cache_clear()
 
 

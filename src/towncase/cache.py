@@ -83,7 +83,7 @@ DIGESTS = "digests.json"
 RACY_NS = 2_000_000_000
 
 
-def _content_digest(path: Path, known: dict[str, list] | None = None) -> str:
+def _content_digest(path: Path, known: _Memo | None = None) -> str:
     """The SHA-256 of a file's bytes, computed once per process and version of the file (its
     modification time and size): validation keys every case with the same shared files; and read from
     ``known`` (see :data:`DIGESTS`) while the file is unchanged."""
@@ -98,15 +98,20 @@ def _content_digest(path: Path, known: dict[str, list] | None = None) -> str:
     sha = _digest_of(str(path), info.st_mtime_ns, info.st_size, info.st_ino)
     if known is not None and time.time_ns() - info.st_ctime_ns > RACY_NS:
         known[name] = [*stamp, sha]
-        _changed.add(id(known))
+        known.changed = True
     return sha
 
 
-_memos: dict[Path, dict[str, list]] = {}
-_changed: set[int] = set()
+class _Memo(dict):
+    """The hashes remembered in one cache folder (see :data:`DIGESTS`), and whether any was added."""
+
+    changed = False
 
 
-def _remembered(folder: Path) -> dict[str, list]:
+_memos: dict[Path, _Memo] = {}
+
+
+def _remembered(folder: Path) -> _Memo:
     """The hashes remembered in ``folder`` (read once per process; written back when the process ends,
     if any was added)."""
     if folder not in _memos:
@@ -114,7 +119,7 @@ def _remembered(folder: Path) -> dict[str, list]:
             files = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))["files"]
         except (OSError, ValueError, KeyError, TypeError):
             files = {}
-        _memos[folder] = files if isinstance(files, dict) else {}
+        _memos[folder] = _Memo(files if isinstance(files, dict) else {})
         if len(_memos) == 1:
             atexit.register(_write_memos)
     return _memos[folder]
@@ -124,7 +129,7 @@ def _write_memos() -> None:
     """Write each memo that gained a hash, without the files that are gone (a failure is ignored: it is
     a cache)."""
     for folder, files in _memos.items():
-        if id(files) in _changed:
+        if files.changed:
             kept = {name: entry for name, entry in files.items() if os.path.exists(name)}
             write_json(folder, DIGESTS.removesuffix(".json"), {"files": kept})
 

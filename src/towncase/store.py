@@ -191,8 +191,8 @@ class OxigraphStore(Store):
         import pyoxigraph
 
         parts = resources.parts(data)
-        folder = cache.root(data.roots)
-        key = cache.digest(parts, "pyoxigraph", pyoxigraph.__version__, memo=folder)
+        root = cache.root(data.roots)
+        key = cache.digest(parts, "pyoxigraph", pyoxigraph.__version__, memo=root)
 
         def loading() -> None:
             if progress:
@@ -203,7 +203,7 @@ class OxigraphStore(Store):
             _build(pyoxigraph.Store(str(folder)), folder, data)
 
         try:
-            entry = cache.folder_entry(folder / "stores", key, build)
+            entry = cache.folder_entry(root / "stores", key, build)
         except OSError:
             loading()
             memory = pyoxigraph.Store()
