@@ -299,6 +299,38 @@ def test_queries_that_would_fetch_are_refused(text, words):
     assert words in result.output and "never fetches" in result.output
 
 
+@pytest.mark.parametrize("name, params, lang", [
+    ("town-profile", ["town=place:shaoxing-zhuji-datang"], "en"),  # a town written in, labels in English
+    ("indicator-across-towns", ["indicator=indicator:land-area"], "zh"),  # a projected parameter: (<…> AS ?x)
+    ("common-prosperity-funds", ["certainty=basis:inferred"], "zh"),  # a parameter read in a subquery
+])
+def test_queries_sparql_prints_a_text_that_answers_as_the_stored_query(tmp_path, name, params, lang):
+    """``towncase queries NAME --sparql`` prints a query with nothing left to bind: run as the user's own
+    file, it gives the stored query's rows for those parameters, byte for byte."""
+    flags = [arg for param in params for arg in ("--param", param)]
+    printed = run("queries", name, "--sparql", "--lang", lang, *flags)
+    assert printed.exit_code == 0, printed.output
+    path = tmp_path / f"{name}.rq"
+    path.write_text(printed.output, encoding="utf-8")
+    own = run("query", "--file", str(path), "--format", "tsv")
+    stored = run("query", name, "--lang", lang, *flags, "--format", "tsv")
+    assert own.exit_code == 0 and stored.exit_code == 0, own.output + stored.output
+    assert len(stored.output.splitlines()) > 1  # rows to compare, not only the header
+    assert own.output == stored.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["queries", "--sparql"], "--sparql needs a query NAME"),
+    (["queries", "town-profile", "--param", "town=place:shaoxing-zhuji-datang"], "--param is for --sparql"),
+    (["queries", "town-profile", "--sparql", "--param", "twn=place:shaoxing-zhuji-datang"], "did you mean town"),
+    (["queries", "observations-of-indicator", "--sparql"], "needs --param indicator"),
+], ids=["no-name", "param-without-sparql", "unknown-param", "missing-required"])
+def test_queries_sparql_refuses_what_it_cannot_print_with_exit_2(args, words):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "Traceback" not in result.output
+
+
 # --------------------------------------------------------------------------------------------------
 # The validation report: violations in full, many warnings summarised by check, --details for all
 

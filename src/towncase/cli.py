@@ -292,18 +292,36 @@ def stats(lang: str, data, store_kind: str) -> None:
 @main.command()
 @click.argument("name", required=False)
 @click.option("--lang", type=click.Choice(list(query_stage.LANGUAGE_RANGES)), default="zh", show_default=True,
-              help="Language of the summaries.")
+              help="Language of the summaries (with --sparql: of the labels).")
+@click.option("--sparql", is_flag=True,
+              help="Print only NAME's SPARQL text, with its parameters written in, to run elsewhere.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="With --sparql: a parameter value (repeatable); the header's default otherwise.")
 @_errors_to_exit
-def queries(name: str | None, lang: str) -> None:
+def queries(name: str | None, lang: str, sparql: bool, params: tuple[str, ...]) -> None:
     """List the stored queries (name, summary, parameters), or show one in full.
+
+    With --sparql, print only the query's text with each parameter's value written in, as towncase
+    sends it to a triple store: paste it into another SPARQL tool, or read the plan Oxigraph makes of
+    it (queries/README.md, "Writing a query that stays fast").
 
     \b
     Examples:
       towncase queries
       towncase queries --lang en
       towncase queries town-profile
+      towncase queries town-profile --sparql --param town=place:shaoxing-zhuji-datang --lang en
     """
-    if name:
+    if params and not sparql:
+        raise click.UsageError("--param is for --sparql: towncase queries NAME --sparql --param KEY=VALUE")
+    if sparql:
+        if not name:
+            raise click.UsageError("--sparql needs a query NAME: towncase queries NAME --sparql")
+        from . import query as rdflib_query  # rdflib writes the terms; only this option needs it
+
+        click.echo(rdflib_query.runnable_text(query_stage.stored(name), query_stage.parse_assignments(params), lang),
+                   nl=False)
+    elif name:
         click.echo(render.query_help(query_stage.stored(name), lang, _width()), nl=False)
     else:
         click.echo(render.catalogue(query_stage.catalogue().values(), lang, _width()), nl=False)

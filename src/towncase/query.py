@@ -172,6 +172,20 @@ def bind(graph: Graph, query: StoredQuery, values: Mapping[str, str] | None = No
     return {name: term(value) for name, value in typed.items()}
 
 
+def runnable_text(query: StoredQuery, values: Mapping[str, str] | None = None, lang: str = "zh") -> str:
+    """The query's text with its parameters written in (the given values, else the header's defaults,
+    and ``?lang``), as a store reached over the SPARQL Protocol gets it (:func:`written_in`): to read,
+    to run in another SPARQL tool, or to give Oxigraph's ``--explain-file``. Values are checked against
+    the header (name, type), not against the data: running the query checks that an IRI is of its class.
+
+    Raises:
+        UnknownNameError: an unknown parameter (with the close matches).
+        ParameterError: a missing required parameter, or a value of the wrong type.
+    """
+    typed = catalogue_stage.typed(query, values, lang)
+    return written_in(query, {name: term(value) for name, value in typed.items()})
+
+
 def term(value: Value) -> Node:
     """A typed value as an rdflib term."""
     if value.iri is not None:
