@@ -605,6 +605,24 @@ def test_basis_violation_reports_a_claim_whose_triple_is_not_asserted(dataset):
     assert rows == {(MINT["claim"]("diankou-2022-hailiang-co-member-of-fund-alliance"), TC.memberOf)}
 
 
+@pytest.mark.parametrize("break_it", [
+    lambda g, claim, quote: g.remove((claim, TC.evidence, None)),  # no evidence at all
+    lambda g, claim, quote: g.remove((quote, TC.text, None)),  # evidence, but a quote without its text
+], ids=["no-evidence", "quote-without-text"])
+def test_basis_violation_reports_an_inferred_fact_without_a_quoted_text(dataset, break_it):
+    """An inferred or reported fact needs the words it rests on: the claim that 建培纺织 is in the textile
+    industry (inferred from 亮点纷呈, quote diankou-2022-housing-subsidy) is reported with tc:evidence once
+    its evidence or the quote's text is gone, and not before."""
+    claim, quote = MINT["claim"]("diankou-2022-jianpei-textile-industry"), MINT["quote"]("diankou-2022-housing-subsidy")
+    assert set(dataset.objects(claim, TC.evidence)) == {quote}
+    broken = Graph()
+    broken.addN((s, p, o, broken) for s, p, o in dataset.triples((None, None, None)))
+    before = {(row[0], row[2]) for row in query.run(broken, CATALOGUE["basis-violation"])}
+    break_it(broken, claim, quote)
+    after = {(row[0], row[2]) for row in query.run(broken, CATALOGUE["basis-violation"])}
+    assert (claim, TC.evidence) not in before and (claim, TC.evidence) in after
+
+
 #: (full golden, its certainty=basis:stated golden, the item column, the items known otherwise, their basis)
 CERTAINTY_GOLDENS = [
     # the 10万 locals and 8万 new residents rest on “有人曾评价说” (reported)
