@@ -611,8 +611,8 @@ def test_basis_violation_reports_a_claim_whose_triple_is_not_asserted(dataset):
 ], ids=["no-evidence", "quote-without-text"])
 def test_basis_violation_reports_an_inferred_fact_without_a_quoted_text(dataset, break_it):
     """An inferred or reported fact needs the words it rests on: the claim that 建培纺织 is in the textile
-    industry (inferred from 亮点纷呈, quote diankou-2022-housing-subsidy) is reported with tc:evidence once
-    its evidence or the quote's text is gone, and not before."""
+    industry (inferred from its short name in “建培纺织出台“房补”制度…”, quote diankou-2022-housing-subsidy) is
+    reported with tc:evidence once its evidence or the quote's text is gone, and not before."""
     claim, quote = MINT["claim"]("diankou-2022-jianpei-textile-industry"), MINT["quote"]("diankou-2022-housing-subsidy")
     assert set(dataset.objects(claim, TC.evidence)) == {quote}
     broken = Graph()
