@@ -9,6 +9,13 @@ measures, each in a fresh process (start-up, imports and loading included):
   beside loading them into rdflib;
 - ``query <name>``: every stored query (``towncase query``, defaults and header examples) on Oxigraph
   (warm cache) beside rdflib;
+- ``evaluate``: every stored query's evaluation alone on Oxigraph (warm cache, in the process, start-up and
+  store opening left out; the lowest of up to three runs): the growth of the query itself with N, which
+  start-up hides in the whole-process figures of small N. Its own table gives rows and seconds per N and
+  the growth exponent from the first N to the last (the issue asks for at most 1.1 from 10 to 1,000);
+- ``evaluate-memory``: the same on an in-memory copy of the store, made once per N in one process (each
+  query in a forked worker): the growth of the queries' shapes alone, where ``evaluate`` adds the on-disk
+  store's cost per look-up, which grows with the store;
 - ``validate``: every check, cold (pyshacl-turbo, one worker per CPU) beside pySHACL in one process
   (``--shacl pyshacl --jobs 1``; each case in its own small store on both), and ``revalidate``: again
   after editing one case (fast path only);
@@ -46,11 +53,13 @@ TOWNCASE = [sys.executable, "-m", "towncase"]
 TASK = [sys.executable, str(HERE / "tasks.py")]
 
 
-def measure(command: list[str], env: dict, timeout: float) -> dict:
-    """One run of ``command``: wall and CPU seconds and peak MiB, or ``{"error": …}``."""
+def measure(command: list[str], env: dict, timeout: float, report: bool | str = False) -> dict:
+    """One run of ``command``: wall and CPU seconds and peak MiB, or ``{"error": …}``; with ``report``,
+    also what the command printed as JSON on its last line (under ``"report"``), or with ``report="all"``
+    the JSON of every line it printed (a list)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)  # its workers too are stopped at the timeout
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE if report else subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)  # its workers too are stopped at the timeout
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -68,7 +77,11 @@ def measure(command: list[str], env: dict, timeout: float) -> dict:
         return {"error": f"exit {code}: {stderr.strip()[-300:]}"}
     # Linux's wait4 counts the process and the workers it waited for (RUSAGE_BOTH); the peak is the
     # largest of them.
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}
+    got = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}
+    if report and process.stdout:  # a pipe read after the exit: the reports are a few kilobytes
+        lines = [json.loads(line) for line in process.stdout.read().decode("utf-8").splitlines()]
+        got["report"] = lines if report == "all" else lines[-1]
+    return got
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -105,7 +118,7 @@ PLAIN_QUERIES_ABOVE = ("indicator-across-towns", "case-overview", "place-hierarc
 
 
 #: What the suite measures, each selectable with --only.
-PARTS = ("load", "query", "link", "validate", "infer", "export")
+PARTS = ("load", "query", "evaluate", "evaluate-memory", "link", "validate", "infer", "export")
 
 
 def run_n(n: int, work: Path, args) -> dict:
@@ -148,6 +161,19 @@ def run_n(n: int, work: Path, args) -> dict:
         plain = TOWNCASE + common + ["--store", "rdflib"]
         pair(f"query {name}", TOWNCASE + common + ["--store", "oxigraph"],
              plain if n <= args.baseline_up_to or name in PLAIN_QUERIES_ABOVE else None)
+    for name, params in stored_queries().items() if "evaluate" in parts else ():
+        print(f"  N={n} evaluate {name} …", file=sys.stderr, flush=True)
+        args_ = [arg for arg in params if arg != "--param" and "=" in arg]
+        results[f"evaluate {name}"] = _evaluation(measure([*TASK, "evaluate", str(towns), name, *args_], env,
+                                                          timeout, report=True))
+    if "evaluate-memory" in parts:
+        print(f"  N={n} evaluate-memory (every stored query) …", file=sys.stderr, flush=True)
+        specs = [" ".join([name, *(arg for arg in params if arg != "--param" and "=" in arg)])
+                 for name, params in stored_queries().items()]
+        got = measure([*TASK, "evaluate-memory", str(towns), str(timeout), *specs], env, 100 * timeout, report="all")
+        for line in got.get("report", []):
+            results[f"evaluate-memory {line.pop('query')}"] = _evaluation(
+                {"error": line["error"]} if "error" in line else {"report": line})
     if "link" in parts:  # the shipped case beside the last synthetic town: every label compared
         last = sorted(p.name for p in towns.iterdir() if p.is_dir())[-1]
         pair("link suggest", [*TOWNCASE, "link", "suggest", "diankou-2022", last, *data], None)
@@ -181,6 +207,15 @@ def _validate(pair, env: dict, data: list[str], folder: Path, towns: Path) -> No
          before_fast=edit_one)
 
 
+def _evaluation(run: dict) -> dict:
+    """An ``evaluate`` task's report as a result: the lowest wall and CPU seconds of its runs, and its rows."""
+    if "error" in run:
+        return {"fast": run, "plain": {"error": "not run"}}
+    runs = run["report"]["runs"]
+    return {"fast": {"wall": min(r["wall"] for r in runs), "cpu": min(r["cpu"] for r in runs),
+                     "rows": run["report"]["rows"], "runs": len(runs)}, "plain": {"error": "not run"}}
+
+
 def exponent(a: dict, b: dict, na: int, nb: int) -> str:
     if "error" in a or "error" in b or a["cpu"] <= 0 or b["cpu"] <= 0:
         return "–"
@@ -199,7 +234,9 @@ def table(all_runs: list[dict]) -> str:
             return "–"
         return f"{plain['cpu'] / fast['cpu']:.1f}×"
 
-    names = list(all_runs[0]["results"])
+    names = [name for name in all_runs[0]["results"] if not name.startswith("evaluate")]
+    if not names:
+        return ""
     lines = ["| task | " + " | ".join(f"N={r['towns']} fast (wall s / cpu s / MiB) | plain | plain/fast cpu"
                                        for r in all_runs) + " | growth (fast, cpu) |",
              "|---|" + "---|---|---|" * len(all_runs) + "---|"]
@@ -212,6 +249,25 @@ def table(all_runs: list[dict]) -> str:
                                     all_runs[i]["towns"], all_runs[i + 1]["towns"])
                            for i in range(len(all_runs) - 1) if name in all_runs[i + 1]["results"])
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {growth} |")
+    return "\n".join(lines)
+
+
+def evaluation_table(all_runs: list[dict], part: str) -> str:
+    """The results of ``part`` (``evaluate`` or ``evaluate-memory``): rows and CPU seconds per N, and the
+    growth exponent from the first N to the last (marked ✗ above 1.1)."""
+    names = [name for name in all_runs[0]["results"] if name.startswith(part + " ")]
+    if not names:
+        return ""
+    first, last = all_runs[0], all_runs[-1]
+    lines = [f"{part}:", "", "| query | " + " | ".join(f"N={r['towns']} rows / cpu s" for r in all_runs)
+             + f" | growth {first['towns']} → {last['towns']} |",
+             "|---|" + "---|" * len(all_runs) + "---|"]
+    for name in names:
+        got = [r["results"].get(name, {"fast": {"error": "not run"}})["fast"] for r in all_runs]
+        cells = [("✗ " + g["error"][:40]) if "error" in g else f"{g['rows']:,} / {g['cpu']:.3f}" for g in got]
+        growth = exponent(got[0], got[-1], first["towns"], last["towns"]) if len(got) > 1 else "–"
+        mark = " ✗" if growth != "–" and float(growth) > 1.1 else ""
+        lines.append(f"| `{name.removeprefix(part + ' ')}` | " + " | ".join(cells) + f" | {growth}{mark} |")
     return "\n".join(lines)
 
 
@@ -232,7 +288,8 @@ def main() -> None:
         all_runs.append(run_n(n, args.work, args))
         if args.out:
             args.out.write_text(json.dumps(all_runs, indent=1), encoding="utf-8")
-    print(table(all_runs))
+    print("\n\n".join(filter(None, (table(all_runs), evaluation_table(all_runs, "evaluate"),
+                                              evaluation_table(all_runs, "evaluate-memory")))))
 
 
 if __name__ == "__main__":
