@@ -373,9 +373,10 @@ def _compact(store) -> None:
 
     Oxigraph's bulk loader sorts a million quads at a time and adds each batch's sorted files beside the
     earlier ones, so that every look-up reads through one file per batch: the more towns, the slower each
-    look-up. At 1,000 towns (four batches) compacting takes 4.8 CPU s once and makes the queries that read
-    the whole store 2.3–3.7× faster (``basis-violation`` 4.2 → 1.8 s, ``shared-indicators`` 4.0 → 1.1 s), for
-    1.3 GB on disk instead of 0.94; at 100 towns (one batch) it takes 0.02 s and changes nothing.
+    look-up. At 1,000 towns (four batches) it adds 9 s wall (7 CPU s) to the first load, once, and makes the
+    queries that read the whole store 2.3–3.7× faster (``basis-violation`` 4.2 → 1.8 s, ``shared-indicators``
+    4.0 → 1.1 s), for 1.3 GB on disk instead of 0.94; at 100 towns (one batch) it takes 0.02 s and changes
+    nothing.
     """
     with engine_errors("Oxigraph"):
         store.optimize()
