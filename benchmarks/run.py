@@ -15,7 +15,7 @@ measures, each in a fresh process (start-up, imports and loading included):
   the growth exponent from the first N to the last (the issue asks for at most 1.1 from 10 to 1,000);
 - ``evaluate-memory``: the same on an in-memory copy of the store, made once per N in one process (each
   query in a forked worker): the growth of the queries' shapes alone, where ``evaluate`` adds the on-disk
-  store's cost per look-up, which grows with the store;
+  store's cost per look-up (which grew with the store until it was compacted after its load);
 - ``validate``: every check, cold (pyshacl-turbo, one worker per CPU) beside pySHACL in one process
   (``--shacl pyshacl --jobs 1``; each case in its own small store on both), and ``revalidate``: again
   after editing one case (fast path only);
@@ -53,10 +53,9 @@ TOWNCASE = [sys.executable, "-m", "towncase"]
 TASK = [sys.executable, str(HERE / "tasks.py")]
 
 
-def measure(command: list[str], env: dict, timeout: float, report: bool | str = False) -> dict:
+def measure(command: list[str], env: dict, timeout: float, report: bool = False) -> dict:
     """One run of ``command``: wall and CPU seconds and peak MiB, or ``{"error": …}``; with ``report``,
-    also what the command printed as JSON on its last line (under ``"report"``), or with ``report="all"``
-    the JSON of every line it printed (a list)."""
+    also what the command printed, one JSON value per line (a list under ``"report"``)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE if report else subprocess.DEVNULL,
                                stderr=subprocess.PIPE, start_new_session=True)  # its workers too are stopped at the timeout
@@ -79,8 +78,7 @@ def measure(command: list[str], env: dict, timeout: float, report: bool | str = 
     # largest of them.
     got = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}
     if report and process.stdout:  # a pipe read after the exit: the reports are a few kilobytes
-        lines = [json.loads(line) for line in process.stdout.read().decode("utf-8").splitlines()]
-        got["report"] = lines if report == "all" else lines[-1]
+        got["report"] = [json.loads(line) for line in process.stdout.read().decode("utf-8").splitlines()]
     return got
 
 
@@ -108,8 +106,17 @@ def stored_queries() -> dict[str, list[str]]:
     and the output format of its form."""
     from towncase import query
 
-    return {name: [arg for p in q.params.values() if p.required for arg in ("--param", f"{p.name}={p.example}")]
-            + ["--format", "tsv" if q.form == "SELECT" else "turtle"] for name, q in query.catalogue().items()}
+    return {name: [arg for pair in assignments for arg in ("--param", pair)]
+            + ["--format", "tsv" if query.catalogue()[name].form == "SELECT" else "turtle"]
+            for name, assignments in required_values().items()}
+
+
+def required_values() -> dict[str, list[str]]:
+    """Every stored query, with ``NAME=VALUE`` for each of its required parameters (the header examples)."""
+    from towncase import query
+
+    return {name: [f"{p.name}={p.example}" for p in q.params.values() if p.required]
+            for name, q in query.catalogue().items()}
 
 
 #: The queries of the issue's table, whose plain path runs above --baseline-up-to towns (every query's
@@ -161,19 +168,16 @@ def run_n(n: int, work: Path, args) -> dict:
         plain = TOWNCASE + common + ["--store", "rdflib"]
         pair(f"query {name}", TOWNCASE + common + ["--store", "oxigraph"],
              plain if n <= args.baseline_up_to or name in PLAIN_QUERIES_ABOVE else None)
-    for name, params in stored_queries().items() if "evaluate" in parts else ():
+    for name, values in required_values().items() if "evaluate" in parts else ():
         print(f"  N={n} evaluate {name} …", file=sys.stderr, flush=True)
-        args_ = [arg for arg in params if arg != "--param" and "=" in arg]
-        results[f"evaluate {name}"] = _evaluation(measure([*TASK, "evaluate", str(towns), name, *args_], env,
-                                                          timeout, report=True))
+        got = measure([*TASK, "evaluate", str(towns), name, *values], env, timeout, report=True)
+        results[f"evaluate {name}"] = _evaluation(got if "error" in got else got["report"][-1])
     if "evaluate-memory" in parts:
         print(f"  N={n} evaluate-memory (every stored query) …", file=sys.stderr, flush=True)
-        specs = [" ".join([name, *(arg for arg in params if arg != "--param" and "=" in arg)])
-                 for name, params in stored_queries().items()]
-        got = measure([*TASK, "evaluate-memory", str(towns), str(timeout), *specs], env, 100 * timeout, report="all")
+        specs = [" ".join([name, *values]) for name, values in required_values().items()]
+        got = measure([*TASK, "evaluate-memory", str(towns), str(timeout), *specs], env, 100 * timeout, report=True)
         for line in got.get("report", []):
-            results[f"evaluate-memory {line.pop('query')}"] = _evaluation(
-                {"error": line["error"]} if "error" in line else {"report": line})
+            results[f"evaluate-memory {line.pop('query')}"] = _evaluation(line)
     if "link" in parts:  # the shipped case beside the last synthetic town: every label compared
         last = sorted(p.name for p in towns.iterdir() if p.is_dir())[-1]
         pair("link suggest", [*TOWNCASE, "link", "suggest", "diankou-2022", last, *data], None)
@@ -207,13 +211,14 @@ def _validate(pair, env: dict, data: list[str], folder: Path, towns: Path) -> No
          before_fast=edit_one)
 
 
-def _evaluation(run: dict) -> dict:
-    """An ``evaluate`` task's report as a result: the lowest wall and CPU seconds of its runs, and its rows."""
-    if "error" in run:
-        return {"fast": run, "plain": {"error": "not run"}}
-    runs = run["report"]["runs"]
+def _evaluation(report: dict) -> dict:
+    """An ``evaluate`` task's report (or error) as a result: the lowest wall and CPU seconds of its runs,
+    and its rows."""
+    if "error" in report:
+        return {"fast": {"error": report["error"]}, "plain": {"error": "not run"}}
+    runs = report["runs"]
     return {"fast": {"wall": min(r["wall"] for r in runs), "cpu": min(r["cpu"] for r in runs),
-                     "rows": run["report"]["rows"], "runs": len(runs)}, "plain": {"error": "not run"}}
+                     "rows": report["rows"], "runs": len(runs)}, "plain": {"error": "not run"}}
 
 
 def exponent(a: dict, b: dict, na: int, nb: int) -> str:

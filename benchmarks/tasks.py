@@ -55,8 +55,8 @@ def task_evaluate(folder: str, name: str, *assignments: str) -> str:
 def task_evaluate_memory(folder: str, timeout: str, *queries: str) -> str:
     """:func:`task_evaluate` for every stored query (``NAME`` or ``NAME NAME=VALUE…`` as one argument each),
     on an in-memory copy of the Oxigraph store made once: the growth of the queries alone, without the
-    on-disk store's cost per look-up, which itself grows with the store (its block caches are fixed in
-    size). Each query runs in a forked worker stopped after ``timeout`` seconds. JSON lines: the query's
+    on-disk store's cost per look-up (which grows with the number of files the bulk loader left, when the
+    store is not compacted). Each query runs in a forked worker stopped after ``timeout`` seconds. JSON lines: the query's
     name and its report, or its error."""
     import pyoxigraph
 
