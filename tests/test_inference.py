@@ -3,6 +3,8 @@ triple) gives exactly what owlrl gives."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace
@@ -151,6 +153,95 @@ def test_the_oxigraph_closure_keeps_the_limits(corpus):
     assert caught.value.limit == "timeout"
     result = CliRunner().invoke(main, ["infer", "--regime", "rdfs", "--store", "oxigraph", "--max-triples", "1000"])
     assert result.exit_code == 4 and "passed 1,000 triples" in result.output
+
+
+@pytest.fixture
+def splits(monkeypatch) -> list:
+    """What each split closure's parts gave (:func:`towncase.reason._in_parts`: a run of lines per part, or
+    ``None`` when the data extended the schema), recorded in this process."""
+    given: list = []
+    in_parts = reason._in_parts
+
+    def recorded(*args):
+        given.append(in_parts(*args))
+        return given[-1]
+
+    monkeypatch.setattr(reason, "_in_parts", recorded)
+    return given
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+@pytest.mark.parametrize("make, drop", CORNER_CASES)
+def test_the_closure_split_over_processes_is_the_one_process_closure(make, drop, parts, splits):
+    g = corner_case(make, drop)
+    one = reason.run_store(oxigraph_store(g), "rdfs", parts=1).ntriples()
+    assert not splits
+    assert reason.run_store(oxigraph_store(g), "rdfs", parts=parts).ntriples() == one
+    extends = make is _data_that_extends_the_schema
+    assert len(splits) == 1 and (splits[0] is None) == extends  # computed again in one process when extended
+    if not extends:
+        assert len(splits[0]) == parts and all(splits[0])
+
+
+def test_the_shipped_closure_split_in_two_is_the_same_bytes(corpus, splits):
+    oxigraph = store.open_store(corpus, "oxigraph")
+    one = reason.run_store(oxigraph, "rdfs", parts=1).ntriples()
+    assert reason.run_store(oxigraph, "rdfs", parts=2).ntriples() == one
+    assert len(splits) == 1 and splits[0] is not None and len(splits[0]) == 2
+    # the two parts overlap (a type both infer), and the merge keeps each line once
+    assert sum(run.count(b"\n") for run in splits[0]) > one.count(b"\n") > 1000
+
+
+def test_a_limit_reached_in_a_part_process_stops_the_closure(corpus, monkeypatch):
+    parent, part = os.getpid(), reason._part
+
+    def slow_elsewhere(source, group, *rest):
+        if os.getpid() != parent:
+            raise LimitError("rdfs reasoning stopped after 1 s, the time limit", "timeout")
+        return part(source, group, *rest)
+
+    monkeypatch.setattr(reason, "_part", slow_elsewhere)  # the forked part process inherits it
+    with pytest.raises(LimitError, match="time limit") as caught:
+        reason.run_store(store.open_store(corpus, "oxigraph"), "rdfs", parts=2)
+    assert caught.value.limit == "timeout"
+
+
+def test_the_groups_share_out_the_triples_read_and_made():
+    """The work of a group is the triples it reads (its own, and the asserted ones it leaves out) and those
+    it makes; each example below is split otherwise when one of the three is not counted."""
+    import pyoxigraph
+
+    terms = reason.oxigraph_terms()
+
+    def split(schema: list[tuple], sizes: dict, types: dict | None = None) -> list[set[str]]:
+        def node(term):
+            return pyoxigraph.NamedNode(str(term))
+
+        closed = reason._Schema({node(p) for p in sizes}, [tuple(map(node, t)) for t in schema], terms)
+        groups = reason._groups({node(p) for p in sizes}, {node(p): n for p, n in sizes.items()}, closed, terms, 2,
+                                {node(c): n for c, n in types.items()} if types is not None else None)
+        return [{p.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1] for p in group} for group in groups]
+
+    # ex:b makes two triples of each of its 6 (ex:b1, ex:b2): 18 in all, placed first, beside ex:a and ex:c.
+    assert split([(EX.b, RDFS.subPropertyOf, EX.b1), (EX.b1, RDFS.subPropertyOf, EX.b2)],
+                 {EX.a: 10, EX.b: 6, EX.c: 5}) == [{"b"}, {"a", "c"}]
+    # ex:d types its subjects, so it reads the 12 types too (to leave the asserted ones out): 10 + 12 + 10 made,
+    # more than rdf:type's 12 + 12 made and ex:e's 9 together.
+    assert split([(EX.d, RDFS.domain, EX.D)], {EX.d: 10, RDF.type: 12, EX.e: 9}) == [{"type", "e"}, {"d"}]
+    # Typed with ex:K3, under ex:K2 and ex:K, the 12 resources get 24 types more: ex:e goes beside ex:d.
+    assert split([(EX.d, RDFS.domain, EX.D), (EX.K3, RDFS.subClassOf, EX.K2), (EX.K2, RDFS.subClassOf, EX.K)],
+                 {EX.d: 10, RDF.type: 12, EX.e: 9}, {EX.K3: 12}) == [{"type"}, {"d", "e"}]
+    assert split([], {EX.a: 10}) == [{"a"}]  # no empty group
+
+
+def test_infer_tells_a_person_at_a_terminal_that_it_computes(tmp_path, monkeypatch):
+    from towncase import cli
+
+    told: list[str] = []
+    monkeypatch.setattr(cli, "_progress", told.append)
+    result = CliRunner().invoke(main, ["infer", "--regime", "rdfs", "--store", "oxigraph", "-o", str(tmp_path / "x.nt")])
+    assert result.exit_code == 0, result.output
+    assert told[-1].startswith("computing the rdfs closure of ") and told[-1].endswith(" triples …")
 
 
 @pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld"])

@@ -163,6 +163,24 @@ def test_progress_is_told_when_a_store_or_closure_is_made_and_not_when_reopened(
     assert [m.split(" ")[:3] for m in told] == [["loading", str(files), "files"], ["computing", "the", "rdfs"]]
 
 
+def test_the_closure_store_keeps_the_blank_nodes_of_the_store(tmp_path):
+    """The inferred triples go into the closure store as N-Triples; those about a blank node must name the
+    store's own blank node (Oxigraph's loader would give each a new label)."""
+    folder = tmp_path / "stores" / "one"
+    folder.parent.mkdir()
+    disk = pyoxigraph.Store(str(folder))
+    disk.load(b"@prefix ex: <https://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+              b"ex:p rdfs:domain ex:A . _:b ex:p ex:y . ex:x ex:p ex:y .\n", pyoxigraph.RdfFormat.TURTLE,
+              to_graph=pyoxigraph.NamedNode("https://example.org/g"))
+    disk.flush()
+    del disk
+    on_disk = store.OxigraphStore(pyoxigraph.Store.read_only(str(folder)), {"https://example.org/g": 3}, folder)
+    closed = on_disk.closure("rdfs")
+    typed = "SELECT ?s WHERE { GRAPH ?g { ?s <https://example.org/p> ?o } GRAPH ?i { ?s a <https://example.org/A> } }"
+    rows = [row[0] for row in closed.store.query(typed)]
+    assert len(rows) == 2 and sum(isinstance(s, pyoxigraph.BlankNode) for s in rows) == 1
+
+
 def test_a_closure_past_its_limit_leaves_no_cache_entry(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     asserted = store.open_store(load.corpus([_case_copy(tmp_path)], shipped=False, env=False), "oxigraph")

@@ -258,7 +258,10 @@ def infer(regime: str, output: Path | None, data, force: bool, limits: bounded.R
     fmt = export_stage.format_for(output) if output else "ttl"
     if output:
         export_stage.check_output(output, data.roots, force=force)
-    inference = reason.run_store(store.open_store(data, store_kind, _progress), regime, limits=limits)
+    source = store.open_store(data, store_kind, _progress)
+    if regime != "none":
+        _progress(f"computing the {regime} closure of {sum(source.graph_sizes().values()):,} triples …")
+    inference = reason.run_store(source, regime, limits=limits)
     out = export_stage.serialize_inferred(inference, fmt)
     if output:
         export_stage.write_atomic(output, out)

@@ -6,9 +6,11 @@ is never changed and nothing inferred is written into ``data/``.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,12 +43,13 @@ class Inference:
     it found, as owlrl words them (only OWL RL finds any).
 
     Attributes:
-        found: the inferred triples: an rdflib graph, or (the RDFS closure of an Oxigraph store) a set
-            of triples of pyoxigraph terms, turned into an rdflib graph only when :attr:`graph` is read.
+        found: the inferred triples: an rdflib graph, or (the RDFS closure of an Oxigraph store) their
+            N-Triples as :meth:`ntriples` gives them, turned into an rdflib graph only when :attr:`graph`
+            is read.
         inconsistencies: the contradictions.
     """
 
-    found: Graph | AbstractSet[tuple]
+    found: Graph | bytes
     inconsistencies: list[str]
 
     @cached_property
@@ -54,31 +57,39 @@ class Inference:
         """The inferred triples as an rdflib graph (the project's prefixes bound)."""
         if isinstance(self.found, Graph):
             return self.found
+        import pyoxigraph
+
         from .store import rdflib_term
 
         graph = bind_prefixes(Graph())
-        for s, p, o in self.found:
-            graph.add((rdflib_term(s), rdflib_term(p), rdflib_term(o)))
+        # Parsed by Oxigraph, which keeps the blank nodes' labels (its store's loader gives new ones).
+        for quad in pyoxigraph.parse(self.found, pyoxigraph.RdfFormat.N_TRIPLES):
+            graph.add((rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)))
         return graph
 
     def __len__(self) -> int:
-        return len(self.found)
+        return len(self.found) if isinstance(self.found, Graph) else self.found.count(b"\n")
 
     def ntriples(self) -> bytes:
         """The inferred triples as Oxigraph writes them in N-Triples, one line each, in one canonical order
         (the lines sorted), language tags as Oxigraph keeps them (lower case)."""
-        import pyoxigraph
+        if isinstance(self.found, bytes):
+            return self.found
+        from .store import oxigraph_term
 
-        if isinstance(self.found, Graph):
-            from .store import oxigraph_term
+        return _ntriples(tuple(oxigraph_term(t) for t in triple) for triple in self.found)
 
-            triples = (pyoxigraph.Triple(*(oxigraph_term(t) for t in triple)) for triple in self.found)
-        else:
-            triples = (pyoxigraph.Triple(s, p, o) for s, p, o in self.found)
-        # Written by Oxigraph and sorted as bytes (making and sorting each triple's str() took 2.4 s at 100 towns).
-        lines = cast(bytes, pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
-        lines.sort()
-        return b"".join(lines)
+
+def _ntriples(triples: Iterable[tuple]) -> bytes:
+    """Triples of pyoxigraph terms as :meth:`Inference.ntriples` gives them: written by Oxigraph and
+    sorted as lines of bytes (making and sorting each triple's ``str()`` took 2.4 s at 100 towns)."""
+    import pyoxigraph
+
+    written = pyoxigraph.serialize((pyoxigraph.Triple(*triple) for triple in triples),
+                                   format=pyoxigraph.RdfFormat.N_TRIPLES)
+    lines = cast(bytes, written).splitlines(keepends=True)
+    lines.sort()
+    return b"".join(lines)
 
 
 #: How owlrl marks a contradiction it finds (e.g. a member of two disjoint classes).
@@ -213,17 +224,18 @@ def _linear_rdfs(triples: Iterable[tuple], asserted: int, terms: Terms, limits: 
     return found
 
 
-def run_store(source, regime: str, limits: ReasonLimits | None = None) -> Inference:
+def run_store(source, regime: str, limits: ReasonLimits | None = None, parts: int | None = None) -> Inference:
     """:func:`run` over every named graph of a store (:mod:`towncase.store`), the ontology's among them:
     RDFS straight from the store's triples (an Oxigraph store's in its own terms, never turned into
-    rdflib terms), OWL RL through an rdflib graph of them.
+    rdflib terms, and from :data:`SPLIT_FROM` triples on in ``parts`` processes, by default one per core
+    up to :data:`MAX_PARTS`), OWL RL through an rdflib graph of them.
 
     Raises:
         UnknownNameError: the regime is not known.
         LimitError: the closure reached a limit.
     """
     if regime == "rdfs" and source.kind == "oxigraph":
-        return Inference(_oxigraph_rdfs(source, limits or ReasonLimits()), [])
+        return Inference(_oxigraph_rdfs(source, limits or ReasonLimits(), parts), [])
     if regime == "rdfs":
         data = _Triples(source.triples())
         return run(data, regime, limits=limits)
@@ -233,30 +245,167 @@ def run_store(source, regime: str, limits: ReasonLimits | None = None) -> Infere
     return run(graph, regime, limits=limits)
 
 
-def _oxigraph_rdfs(source, limits: ReasonLimits) -> set[tuple]:
+#: From this many triples to read on, the RDFS closure of an Oxigraph store is split over processes (at
+#: 100 towns, 267,328 are read); below it, starting them costs more than it saves.
+SPLIT_FROM = 50_000
+#: At most this many processes split a closure: each reads every ``rdf:type`` triple again, to leave out
+#: the asserted types among those it infers (measured with two, on two cores).
+MAX_PARTS = 4
+
+
+def _oxigraph_rdfs(source, limits: ReasonLimits, parts: int | None = None) -> bytes:
     """:func:`rdfs_closure` of an Oxigraph store (:class:`towncase.store.OxigraphStore`) in pyoxigraph terms,
-    reading only the triples the closure needs: a third of the data (labels, notes, descriptions) has
-    predicates that entail nothing and that nothing entails, and reading a triple from the store is most
-    of its cost. Their predicates still count (rdf1, rdfs6). If the closed schema ends up giving such a
-    predicate consequences (data that extends the schema), the closure is computed again from every
-    triple. The size limit counts the store's triples (a triple in two named graphs twice).
+    as :meth:`Inference.ntriples`, reading only the triples the closure needs: a third of the data (labels,
+    notes, descriptions) has predicates that entail nothing and that nothing entails, and reading a triple
+    from the store is most of its cost. Their predicates still count (rdf1, rdfs6). The size limit counts
+    the store's triples (a triple in two named graphs twice).
+
+    Once the schema is closed, each instance triple expands on its own, so the predicates to read are
+    split over ``parts`` processes (:func:`_in_parts`), their sorted N-Triples merged. If the instance
+    data extends the schema (a sub-property of ``rdfs:subClassOf`` used in the data, say), the parts'
+    closures would not see each other's schema: the closure is then computed in one process. There, if the
+    closed schema gives a predicate not read consequences, it is computed again from every triple.
 
     Raises:
         LimitError: the time or size limit was reached.
     """
+    with _no_cycle_collection():
+        return _oxigraph_rdfs_of(source, limits, parts)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while a closure makes millions of tuples of terms, none in a cycle: each
+    of its full collections walks every tuple made so far (a fifth of the CPU of a closure at 1,000 towns)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _oxigraph_rdfs_of(source, limits: ReasonLimits, parts: int | None) -> bytes:
     terms, clock = oxigraph_terms(), _Clock(limits.timeout)
-    used = set(source.predicates())
-    schema = [t for p in terms.schema for t in source.oxigraph_triples(p)]
-    schema += [t for c in terms.meta for t in source.oxigraph_triples(terms.type, c)]
-    read = _Schema(used, schema, terms).needed(terms)
-    found, closed = _closure(set(clock.watch(itertools.chain.from_iterable(
-        source.oxigraph_triples(p) for p in read & used))), terms, clock, used)
-    if not closed.needed(terms) <= read:
-        found = _closure(set(clock.watch(source.oxigraph_triples())), terms, clock, used)[0]
-    if len(found) + sum(source.graph_sizes().values()) > limits.max_triples:
+    sizes = source.predicate_sizes()
+    used = set(sizes)
+    schema = {t for p in terms.schema for t in source.oxigraph_triples(p)}
+    schema |= {t for c in terms.meta for t in source.oxigraph_triples(terms.type, c)}
+    closed = _closure(set(schema), terms, clock, used)[1]  # the schema alone, closed
+    read = closed.needed(terms) & used
+    if parts is None:
+        import os
+
+        parts = min(os.cpu_count() or 1, MAX_PARTS) if sum(sizes[p] for p in read) >= SPLIT_FROM else 1
+    groups = _groups(read, sizes, closed, terms, parts, source.object_sizes(terms.type) if parts > 1 else None)
+    runs = _in_parts(source, groups, schema, closed, terms, clock) if len(groups) > 1 else None
+    if runs is not None:
+        lines = _merged(runs)
+    else:
+        found, final = _closure(set(clock.watch(itertools.chain.from_iterable(
+            source.oxigraph_triples(p) for p in read))), terms, clock, used)
+        if not final.needed(terms) <= read:
+            found = _closure(set(clock.watch(source.oxigraph_triples())), terms, clock, used)[0]
+        lines = _ntriples(found)
+    if lines.count(b"\n") + sum(source.graph_sizes().values()) > limits.max_triples:
         raise LimitError(f"rdfs reasoning stopped: the closure passed {limits.max_triples:,} triples",
                          "triples", hint="reason over less data, or raise the limit (--max-triples N)")
-    return found
+    return lines
+
+
+def _dropped(group: set, schema: _Schema, terms: Terms) -> set:
+    """The predicates of what the triples of ``group`` can entail (their super-properties; ``rdf:type`` if
+    any gives a class): the asserted triples of those are read beside the group's, to be left out."""
+    dropped: set = set()
+    for p in group:
+        supers, subject_classes, object_classes, types = schema.plan(p, terms)
+        dropped |= supers
+        if subject_classes or object_classes or types:
+            dropped.add(terms.type)
+    return dropped - group
+
+
+def _groups(predicates: set, sizes: dict, schema: _Schema, terms: Terms, parts: int,
+            types: Mapping | None = None) -> list[set]:
+    """``predicates`` in at most ``parts`` groups of about as much work each, the largest placed first, each
+    where its group's work grows least; empty groups dropped. A group's work is the triples it reads (its
+    own, and those of :func:`_dropped`) and those it makes, about as costly each (17 and 14 µs at 1,000
+    towns); ``types`` (each class → how many resources are typed with it) tells how many ``rdf:type`` makes.
+    """
+    def made(p) -> int:
+        supers, subject_classes, object_classes, typing = schema.plan(p, terms)
+        count = sizes.get(p, 0) * (len(supers) + len(subject_classes) + len(object_classes))
+        if typing and p == terms.type and types is not None:
+            return count + sum(n * len(schema.up_classes(c) - {c}) for c, n in types.items())
+        return count + (sizes.get(p, 0) if typing else 0)
+
+    def work(group: set) -> int:
+        return sum(sizes.get(p, 0) for p in group | _dropped(group, schema, terms)) + sum(made(p) for p in group)
+
+    groups: list[set] = [set() for _ in range(max(parts, 1))]
+    for p in sorted(predicates, key=lambda p: (-sizes.get(p, 0) - made(p), str(p))):
+        min(groups, key=lambda group: work(group | {p})).add(p)
+    return [group for group in groups if group]
+
+
+def _in_parts(source, groups: list[set], schema: set, closed: _Schema, terms: Terms,
+              clock: _Clock) -> list[bytes] | None:
+    """The closure of each group's triples (with the schema's), as :func:`_part` gives it: the first group
+    here, the others each in a process forked for it, which opens the store again (a store in memory is
+    inherited); ``None`` if the instance data extended the schema in any of them."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=len(groups) - 1, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_inherit, initargs=(source, groups, schema, closed, terms, clock))
+    try:
+        futures = [pool.submit(_part_at, index) for index in range(1, len(groups))]
+        done = [_part(source, groups[0], schema, closed, terms, clock), *(future.result() for future in futures)]
+    finally:  # on an error (a limit reached) or Ctrl-C, the parts not yet begun are dropped
+        pool.shutdown(cancel_futures=True)
+    return [lines for lines, same in done] if all(same for lines, same in done) else None
+
+
+#: In a part's process: what :func:`_in_parts` gave it (inherited by the fork, not pickled).
+_WORK: tuple = ()
+
+
+def _inherit(*work) -> None:
+    global _WORK
+    _WORK = work
+
+
+def _part_at(index: int) -> tuple[bytes, bool]:
+    source, groups, schema, closed, terms, clock = _WORK
+    return _part(source.reopened(), groups[index], schema, closed, terms, clock)
+
+
+def _part(source, group: set, schema: set, closed: _Schema, terms: Terms, clock: _Clock) -> tuple[bytes, bool]:
+    """What the triples of ``group`` and the ``schema`` entail (:func:`_ntriples`), without the asserted
+    triples of :func:`_dropped`; and whether the schema stayed ``closed`` (the instance data extended it
+    if not)."""
+    def read(predicates: set) -> set:
+        return set(clock.watch(itertools.chain.from_iterable(source.oxigraph_triples(p) for p in predicates)))
+
+    found, final = _closure(schema | read(group), terms, clock, closed.used, read(_dropped(group, closed, terms)))
+    return _ntriples(found), final.same(closed)
+
+
+def _merged(runs: list[bytes]) -> bytes:
+    """Runs of sorted N-Triples lines merged into one, each line once."""
+    import heapq
+
+    lines: list[bytes] = []
+    last = None
+    for line in heapq.merge(*(run.splitlines(keepends=True) for run in runs)):
+        if line != last:
+            lines.append(line)
+            last = line
+    return b"".join(lines)
 
 
 class _Triples(list):
@@ -421,9 +570,11 @@ def rdfs_closure(triples: Iterable[tuple], terms: Terms = RDFLIB_TERMS, timeout:
     return _closure(set(triples), terms, _Clock(timeout), set(used))[0]
 
 
-def _closure(asserted: set[tuple], terms: Terms, clock: _Clock, used: set) -> tuple[set[tuple], _Schema]:
-    """:func:`rdfs_closure`, and the closed schema it ended with."""
-    every = set(asserted)  # the asserted triples and all found so far
+def _closure(asserted: set[tuple], terms: Terms, clock: _Clock, used: set,
+             known: AbstractSet[tuple] = frozenset()) -> tuple[set[tuple], _Schema]:
+    """:func:`rdfs_closure`, and the closed schema it ended with; ``known`` are asserted triples that are
+    not expanded (another process expands them), only left out of what is found."""
+    every = asserted | known  # the asserted triples and all found so far
     new = asserted  # what the last round added to ``every`` (in the first, everything)
     new_schema_level: set[tuple] = set()  # of those, what the schema alone gave (rdf1, rdfs5, 6, 8, 10, 11)
     schema: list[tuple] = []
@@ -455,7 +606,7 @@ def _closure(asserted: set[tuple], terms: Terms, clock: _Clock, used: set) -> tu
         every |= new
         before = closed
     assert before is not None  # the first round always runs
-    return {t for t in every - asserted if not terms.trivial(t)}, before
+    return {t for t in every - asserted - known if not terms.trivial(t)}, before
 
 
 class _Schema:
@@ -493,6 +644,15 @@ class _Schema:
         self.properties = typed_properties | used | {q for p in used for q in self.super_properties.get(p, ())}
         self._up_classes: dict = {}
         self._plans: dict = {}
+
+    def same(self, other: _Schema) -> bool:
+        """Whether ``other`` is the same closed schema (the same hierarchies, domains, ranges, classes and
+        properties)."""
+        def parts(schema: _Schema) -> tuple:
+            return (schema.super_properties, schema.super_classes, schema.domains, schema.ranges, schema.classes,
+                    schema.properties)
+
+        return parts(self) == parts(other)
 
     def up_properties(self, p) -> set:
         return self.super_properties.get(p, set()) | {p}

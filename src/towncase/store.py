@@ -331,31 +331,50 @@ class OxigraphStore(Store):
 
         from . import reason
 
-        found = cast(set, reason.run_store(self, regime, limits).found)  # pyoxigraph terms, never rdflib ones
+        lines = reason.run_store(self, regime, limits).ntriples()  # written by Oxigraph, never rdflib terms
         graph = pyoxigraph.NamedNode(str(reason.inferred_graph(regime)))
-        sizes = {**self.sizes, graph.value: len(found)} if found else self.sizes
-
-        def quads():
-            while found:  # each triple let go once given: the loader keeps its own copy
-                s, p, o = found.pop()
-                yield pyoxigraph.Quad(s, p, o, graph)
-
+        count = lines.count(b"\n")
+        sizes = {**self.sizes, graph.value: count} if count else self.sizes
         with engine_errors("Oxigraph"):
             self.store.backup(str(folder))
             closed = pyoxigraph.Store(str(folder))
-            closed.bulk_extend(quads())
+            if b"_:" in lines:  # a blank node: Oxigraph's parser keeps its label, the store's loader would not
+                closed.bulk_extend(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, graph)
+                                   for quad in pyoxigraph.parse(lines, pyoxigraph.RdfFormat.N_TRIPLES))
+            else:  # lines Oxigraph wrote: not checked again
+                closed.bulk_load(lines, pyoxigraph.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
         _compact(closed)
         (folder / SIZES_FILE).write_text(json.dumps(sizes, sort_keys=True), encoding="utf-8")
         del closed
 
-    def predicates(self) -> Iterator:
-        """Each predicate of the store once, as a pyoxigraph term."""
+    def predicate_sizes(self) -> dict:
+        """Each predicate of the store (a pyoxigraph term) → how many triples have it, over every named graph."""
         with engine_errors("Oxigraph's SPARQL engine"):
-            return (row[0] for row in self.store.query(_PREDICATES))
+            return {row[0]: int(row[1].value) for row in self.store.query(_PREDICATES)}
+
+    def object_sizes(self, predicate: Any) -> dict:
+        """Each object of ``predicate`` (pyoxigraph terms) → how many triples have both, over every named graph."""
+        import pyoxigraph
+
+        with engine_errors("Oxigraph's SPARQL engine"):
+            rows = self.store.query(_OBJECTS, substitutions={pyoxigraph.Variable("p"): predicate})
+            return {row[1]: int(row[2].value) for row in rows}
+
+    def reopened(self) -> OxigraphStore:
+        """This store with a handle of its own, for a forked process: a store on disk opened again, read-only
+        (a handle is not shared across a fork); a store in memory is the one inherited."""
+        if self.path is None:
+            return self
+        import pyoxigraph
+
+        with engine_errors("Oxigraph"):
+            return OxigraphStore(pyoxigraph.Store.read_only(str(self.path)), self.sizes, self.path)
 
 
-#: Each predicate once, over every named graph.
-_PREDICATES = "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
+#: Each predicate and how many triples have it, over every named graph.
+_PREDICATES = "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p"
+#: Each object of a predicate (?p, bound by substitution) and how many triples have both.
+_OBJECTS = "SELECT ?p ?o (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ?o"
 #: Every named graph's triples (a triple in two graphs twice), ?p and ?o bound by substitution (which
 #: Oxigraph allows for projected variables only).
 _TRIPLES = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
