@@ -145,6 +145,18 @@ def font_or_skip():
     return font
 
 
+def test_a_cjk_font_installed_after_matplotlib_listed_its_fonts_is_found(monkeypatch):
+    """Matplotlib keeps its first list of fonts in a cache: a font installed later, as the error asks, is
+    still found (here the list is made to lack every CJK font)."""
+    from matplotlib import font_manager
+
+    font = font_or_skip()
+    fonts = font_manager.fontManager.ttflist
+    cjk_files = {f.fname for f in fonts if any(f.name.startswith(family) for family in compare.CJK_FAMILIES)}
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [f for f in fonts if f.fname not in cjk_files])
+    assert compare.cjk_font() == font
+
+
 def test_the_font_used_has_every_chinese_glyph_of_the_chart(diankou_datang):
     from fontTools.ttLib import TTFont
 

@@ -149,10 +149,28 @@ HEADERS = {"zh": ["指标", "城镇", "原文", "数值", "单位", "比较", "�
 
 
 def cjk_font() -> Path | None:
-    """The file of an installed CJK font (see :data:`CJK_FAMILIES`), or ``None``."""
+    """The file of an installed CJK font (see :data:`CJK_FAMILIES`), or ``None``.
+
+    Matplotlib keeps the list of fonts it found on its first run (in its cache folder): a font installed
+    since, as the error of :func:`chart` asks, is not in it. When the list has no CJK font, the system's
+    font files it does not know are added to it, and looked at again.
+    """
     from matplotlib import font_manager
 
-    fonts = sorted(font_manager.fontManager.ttflist, key=lambda f: (f.name, f.fname))
+    found = _cjk_font_of(font_manager.fontManager.ttflist)
+    if found is None:
+        known = {font.fname for font in font_manager.fontManager.ttflist}
+        for path in sorted(set(font_manager.findSystemFonts()) - known):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read: not a font for us
+                continue
+        found = _cjk_font_of(font_manager.fontManager.ttflist)
+    return found
+
+
+def _cjk_font_of(fonts: list) -> Path | None:
+    fonts = sorted(fonts, key=lambda f: (f.name, f.fname))
     for family in CJK_FAMILIES:
         for font in fonts:
             if font.name.startswith(family):
