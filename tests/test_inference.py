@@ -185,6 +185,7 @@ def test_the_closure_split_over_processes_is_the_one_process_closure(make, drop,
 
 def test_the_shipped_closure_split_in_two_is_the_same_bytes(corpus, splits):
     oxigraph = store.open_store(corpus, "oxigraph")
+    assert oxigraph.path is not None  # on disk (the session's cache): the part's process opens it again
     one = reason.run_store(oxigraph, "rdfs", parts=1).ntriples()
     assert reason.run_store(oxigraph, "rdfs", parts=2).ntriples() == one
     assert len(splits) == 1 and splits[0] is not None and len(splits[0]) == 2
