@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from rdflib import OWL, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from towncase import bounded, errors, query, reason
+from towncase import bounded, errors, query, reason, validate
 from towncase.cli import main
 from towncase.errors import EngineError, LimitError
 
@@ -193,3 +193,43 @@ def test_a_typed_error_in_a_bounded_worker_arrives_with_its_attributes():
     with pytest.raises(errors.InputError) as caught:
         bounded.run(raises_input_error, (), bounded.Limits(), "reading")
     assert (caught.value.file, caught.value.line, caught.value.hint) == ("cases/x/places.ttl", 7, "mend it")
+
+
+# --- work shared out over forked workers ---------------------------------------------------------------
+
+def test_forked_work_comes_back_in_order_from_the_processes_asked_for():
+    here = os.getpid()
+    answers = list(bounded.each_forked(lambda index: (index, os.getpid()), 5, 2, "counting"))
+    assert [index for index, _ in answers] == [0, 1, 2, 3, 4]
+    assert here not in {pid for _, pid in answers}
+    first_here = list(bounded.each_forked(lambda index: (index, os.getpid()), 3, 2, "counting", first_here=True))
+    assert first_here[0] == (0, here) and here not in {pid for _, pid in first_here[1:]}
+    alone = list(bounded.each_forked(lambda index: (index, os.getpid()), 3, 1, "counting"))
+    assert alone == [(0, here), (1, here), (2, here)]
+
+
+def dies_in_a_worker(parent: int) -> None:
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer does
+
+
+def test_a_forked_worker_that_dies_is_an_engine_error():
+    parent = os.getpid()
+    with pytest.raises(EngineError, match="counting: a worker process died") as caught:
+        list(bounded.each_forked(lambda index: dies_in_a_worker(parent), 3, 2, "counting"))
+    assert "memory" in caught.value.hint
+
+
+def test_validate_reports_a_dead_worker_with_exit_3(monkeypatch):
+    parent = os.getpid()
+    monkeypatch.setattr(validate, "_read_part", lambda data, key: None)  # nothing cached: every case checked
+    checked_here = validate._check_part  # the reference data, checked before the cases
+
+    def check(*args):
+        dies_in_a_worker(parent)
+        return checked_here(*args)
+
+    monkeypatch.setattr(validate, "_check_part", check)
+    result = CliRunner().invoke(main, ["validate", "--jobs", "2"])
+    assert result.exit_code == 3, result.output
+    assert "validation: a worker process died" in result.output and "Traceback" not in result.output

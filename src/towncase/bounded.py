@@ -7,6 +7,9 @@ walked by ``rdf:rest*`` recurses deeply in rdflib), under a cap on the memory it
 Ctrl-C left to the parent, and sends back the answer or the error. When the time is up, the parent
 kills it and raises :class:`~towncase.errors.LimitError`.
 
+:func:`each_forked` shares work out instead: a call per index, over a pool of forked workers that
+inherit what the calls read.
+
 Where ``fork`` does not exist (Windows), the call runs in the process itself, without a time limit.
 
 The limits of a query and of reasoning are declared here, with no engine imported, so that the
@@ -20,11 +23,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import EngineError, LimitError, TowncaseError
+
+T = TypeVar("T")
 
 #: The stack of the worker's thread and the recursion it allows: rdflib's property paths recurse once
 #: per list item, so 100,000 frames walk a list of tens of thousands of items.
@@ -130,6 +135,57 @@ def _work(send: Any, func: Callable[..., Any], args: tuple, limits: Limits, doin
     except Exception as err:
         send.send(("error", EngineError(f"cannot hand the answer back: {type(err).__name__}: {err}")))
     send.close()
+
+
+def each_forked(call: Callable[[int], T], count: int, jobs: int, doing: str,
+                first_here: bool = False) -> Generator[T, None, None]:
+    """``call(0)``, ``call(1)``, … ``call(count - 1)``, in order, in up to ``jobs`` processes at once:
+    worker processes forked when the first answer is asked for, so that ``call`` and whatever it reads
+    are inherited, not pickled (its answers are). With ``first_here``, ``call(0)`` runs in this process,
+    one of the ``jobs``, while the workers run the others. With one job, one call, or no ``fork``, every
+    call runs here.
+
+    When the generator is closed early (an error or Ctrl-C in the caller), the calls not yet begun are
+    dropped, not run first.
+
+    Raises:
+        EngineError: a worker died (killed by the system, say for lack of memory).
+        Exception: whatever a call raised, raised again here.
+    """
+    first = 1 if first_here else 0
+    if count <= 1 or jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(call, range(count))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=min(jobs, count) - first, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_adopt, initargs=(call,))
+    try:
+        futures = [pool.submit(_call, index) for index in range(first, count)]
+        if first_here:
+            yield call(0)
+        for future in futures:
+            yield future.result()
+    except BrokenProcessPool:
+        raise EngineError(f"{doing}: a worker process died", hint="it may have been killed for lack of memory; "
+                          "run it on less data") from None
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+#: In a worker of :func:`each_forked`: the call it makes (inherited by the fork, not pickled).
+_CALL: Callable[[int], Any] | None = None
+
+
+def _adopt(call: Callable[[int], Any]) -> None:
+    global _CALL
+    _CALL = call
+
+
+def _call(index: int) -> Any:
+    assert _CALL is not None
+    return _CALL(index)
 
 
 def _cap_memory(extra: int) -> None:

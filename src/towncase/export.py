@@ -29,6 +29,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.term import IdentifiedNode, Node
 
 from . import resources
+from .bounded import each_forked
 from .errors import OutputError, UnknownNameError, engine_errors
 from .namespaces import BASE, CONCEPTS_GRAPH, GRAPH, ONTOLOGY_GRAPH, PREFIXES, bind_prefixes
 
@@ -789,35 +790,9 @@ def _serialised(named: list[tuple[URIRef, IdentifiedNode, Callable[[], Graph]]],
     """:func:`serialised` for each graph, in order: here, or in worker processes forked after ``named`` is
     made, so that its readers (closures, partials) are inherited rather than pickled; a worker's error is
     raised here, and the graphs not yet begun are then dropped."""
-    import multiprocessing
-
-    jobs = os.cpu_count() or 1
-    if len(named) < POOL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for index in range(len(named)):
-            yield _serialised_of(named, formats, prefixes, base, survey, index)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_inherit, initargs=(named, formats, prefixes, base, survey))
-    try:
-        yield from pool.map(_serialised_at, range(len(named)))
-    finally:
-        pool.shutdown(cancel_futures=True)
-
-
-#: In an export's worker process: what :func:`_serialised` gave it (inherited by the fork).
-_WORK: tuple = ()
-
-
-def _inherit(*work) -> None:
-    global _WORK
-    _WORK = work
-
-
-def _serialised_at(index: int) -> Serialised | None:
-    named, formats, prefixes, base, survey = _WORK
-    return _serialised_of(named, formats, prefixes, base, survey, index)
+    jobs = (os.cpu_count() or 1) if len(named) >= POOL_FROM else 1
+    yield from each_forked(functools.partial(_serialised_of, named, formats, prefixes, base, survey), len(named), jobs,
+                           "the export")
 
 
 def _serialised_of(named: list[tuple[URIRef, IdentifiedNode, Callable[[], Graph]]], formats: tuple[str, ...],

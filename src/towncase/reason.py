@@ -19,7 +19,7 @@ from typing import Any, cast
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
 from . import offline
-from .bounded import ReasonLimits  # declared without rdflib, for the command line
+from .bounded import ReasonLimits, each_forked  # declared without rdflib, for the command line
 from .errors import LimitError, UnknownNameError, engine_errors
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
@@ -358,30 +358,12 @@ def _in_parts(source, groups: list[set], schema: set, closed: _Schema, terms: Te
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
-    from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=len(groups) - 1, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_inherit, initargs=(source, groups, schema, closed, terms, clock))
-    try:
-        futures = [pool.submit(_part_at, index) for index in range(1, len(groups))]
-        done = [_part(source, groups[0], schema, closed, terms, clock), *(future.result() for future in futures)]
-    finally:  # on an error (a limit reached) or Ctrl-C, the parts not yet begun are dropped
-        pool.shutdown(cancel_futures=True)
+    def part(index: int) -> tuple[bytes, bool]:
+        return _part(source.reopened() if index else source, groups[index], schema, closed, terms, clock)
+
+    done = list(each_forked(part, len(groups), len(groups), "rdfs reasoning", first_here=True))
     return [lines for lines, same in done] if all(same for lines, same in done) else None
-
-
-#: In a part's process: what :func:`_in_parts` gave it (inherited by the fork, not pickled).
-_WORK: tuple = ()
-
-
-def _inherit(*work) -> None:
-    global _WORK
-    _WORK = work
-
-
-def _part_at(index: int) -> tuple[bytes, bool]:
-    source, groups, schema, closed, terms, clock = _WORK
-    return _part(source.reopened(), groups[index], schema, closed, terms, clock)
 
 
 def _part(source, group: set, schema: set, closed: _Schema, terms: Terms, clock: _Clock) -> tuple[bytes, bool]:

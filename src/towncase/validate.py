@@ -23,6 +23,7 @@ from typing import cast
 from rdflib import RDF, SH, BNode, Graph, Literal, Node, URIRef
 
 from . import cache, load, offline, quantities, resources
+from .bounded import each_forked
 from .errors import InputError, UnknownNameError, engine_errors
 from .labels import bilingual, curie
 from .namespaces import PREFIXES, TC, bind_prefixes, bound_copy
@@ -360,24 +361,13 @@ def _cached_part(data, case, shared_files, salt, inference, engine, limits) -> _
 def _run_parts(data, cases, inference, engine, limits, shared_keys, jobs, progress):
     """(case, part) for each case, checked in worker processes (forked, so the parsed shapes and
     shared data are inherited), or here when there is one case or no ``fork``."""
-    import multiprocessing
+    def check(index: int) -> _Part:
+        return _check_part(data, cases[index], inference, engine, limits, shared_keys)
 
-    jobs = jobs or os.cpu_count() or 1
-    if len(cases) == 1 or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for number, case in enumerate(cases, 1):
-            yield case, _check_part(data, case, inference, engine, limits, shared_keys)
+    with contextlib.closing(each_forked(check, len(cases), jobs or os.cpu_count() or 1, "validation")) as parts:
+        for number, (case, part) in enumerate(zip(cases, parts, strict=True), 1):
+            yield case, part
             _progress_every(progress, number, len(cases))
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-    try:
-        futures = [pool.submit(_check_part, data, case, inference, engine, limits, shared_keys) for case in cases]
-        for number, (case, future) in enumerate(zip(cases, futures, strict=True), 1):
-            yield case, future.result()
-            _progress_every(progress, number, len(cases))
-    finally:  # on an error or Ctrl-C, the cases not yet begun are dropped, not checked first
-        pool.shutdown(cancel_futures=True)
 
 
 def _progress_every(progress: Callable[[str], None], number: int, total: int) -> None:
