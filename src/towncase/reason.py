@@ -378,16 +378,17 @@ def _part(source, group: set, schema: set, closed: _Schema, terms: Terms, clock:
 
 
 def _merged(runs: list[bytes]) -> bytes:
-    """Runs of sorted N-Triples lines merged into one, each line once."""
+    """Runs of sorted N-Triples lines merged into one, each line once. Only the runs and the output are
+    held, never a list of lines (at 1,000 towns, three million lines as objects cost more than their bytes)."""
     import heapq
+    import io
 
-    lines: list[bytes] = []
-    last = None
-    for line in heapq.merge(*(run.splitlines(keepends=True) for run in runs)):
+    merged, last = io.BytesIO(), None
+    for line in heapq.merge(*map(io.BytesIO, runs)):  # a BytesIO shares the run's bytes, reads a line at a time
         if line != last:
-            lines.append(line)
+            merged.write(line)
             last = line
-    return b"".join(lines)
+    return merged.getvalue()
 
 
 class _Triples(list):
