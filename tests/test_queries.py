@@ -113,8 +113,9 @@ def golden_cases() -> list[tuple[str, str, dict, str, str]]:
 GOLDEN_CASES = golden_cases()
 
 
-#: The answers are compared, not timed: rdflib's engine took 79 s for new-resident-services over the RDFS closure
-#: of the shipped cases on a slow 2-core machine, past the 60 s a query is given by default.
+#: The answers are compared, not timed: past the 60 s a query is given by default, so that a slow machine never
+#: fails a comparison (rdflib's engine takes 52 s for orphan-entity-violation over the RDFS closure of the
+#: shipped cases on a slow 2-core machine).
 ANSWERED = query.QueryLimits(timeout=900)
 
 
