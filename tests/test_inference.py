@@ -3,6 +3,7 @@ triple) gives exactly what owlrl gives."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 import pytest
@@ -191,6 +192,24 @@ def test_the_shipped_closure_split_in_two_is_the_same_bytes(corpus, splits):
     assert len(splits) == 1 and splits[0] is not None and len(splits[0]) == 2
     # the two parts overlap (a type both infer), and the merge keeps each line once
     assert sum(run.count(b"\n") for run in splits[0]) > one.count(b"\n") > 1000
+
+
+def test_without_fork_the_closure_is_not_split_and_is_the_same_bytes(corpus, splits, monkeypatch):
+    oxigraph = store.open_store(corpus, "oxigraph")
+    one = reason.run_store(oxigraph, "rdfs", parts=1).ntriples()
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # as on Windows
+    assert reason.run_store(oxigraph, "rdfs", parts=2).ntriples() == one
+    assert splits == [None]  # asked for, declined: the one closure ran instead
+
+
+def test_the_merge_keeps_each_line_of_the_sorted_runs_once_in_order():
+    runs = [b"<a> <p> <b> .\n<c> <p> <d> .\n<e> <p> <f> .\n",
+            b"<a> <p> <b> .\n<b> <p> <c> .\n",
+            b"",
+            b"<b> <p> <c> .\n<e> <p> <f> .\n<z> <p> <z> .\n"]
+    lines = sorted({line for run in runs for line in run.splitlines(keepends=True)})
+    assert reason._merged(runs) == b"".join(lines)
+    assert reason._merged(runs).count(b"\n") == 5
 
 
 def test_a_limit_reached_in_a_part_process_stops_the_closure(corpus, monkeypatch):

@@ -208,6 +208,14 @@ def test_forked_work_comes_back_in_order_from_the_processes_asked_for():
     assert alone == [(0, here), (1, here), (2, here)]
 
 
+def test_without_fork_every_forked_call_runs_here(monkeypatch):
+    monkeypatch.setattr(bounded.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    here = os.getpid()
+    assert not bounded.forks()
+    assert list(bounded.each_forked(lambda index: (index, os.getpid()), 3, 2, "counting")) == [
+        (0, here), (1, here), (2, here)]
+
+
 def dies_in_a_worker(parent: int) -> None:
     if os.getpid() != parent:
         os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer does

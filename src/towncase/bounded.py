@@ -69,6 +69,12 @@ class ReasonLimits:
     max_triples: int = 1_000_000
 
 
+def forks() -> bool:
+    """Whether worker processes can be forked here (they inherit what they work on; elsewhere every
+    call runs in this process)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def run(func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> Any:
     """``func(*args)`` in a forked worker, within ``limits``; its answer must pickle.
 
@@ -77,7 +83,7 @@ def run(func: Callable[..., Any], args: tuple, limits: Limits, doing: str) -> An
         EngineError: the call failed, or the worker died (e.g. killed by the system).
         TowncaseError: whatever typed error the call raised, raised again here.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not forks():
         return func(*args)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -153,7 +159,7 @@ def each_forked(call: Callable[[int], T], count: int, jobs: int, doing: str,
         Exception: whatever a call raised, raised again here.
     """
     first = 1 if first_here else 0
-    if count <= 1 or jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if count <= 1 or jobs <= 1 or not forks():
         yield from map(call, range(count))
         return
     from concurrent.futures import ProcessPoolExecutor

@@ -19,7 +19,7 @@ from typing import Any, cast
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
 from . import offline
-from .bounded import ReasonLimits, each_forked  # declared without rdflib, for the command line
+from .bounded import ReasonLimits, each_forked, forks  # declared without rdflib, for the command line
 from .errors import LimitError, UnknownNameError, engine_errors
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
@@ -353,10 +353,9 @@ def _in_parts(source, groups: list[set], schema: set, closed: _Schema, terms: Te
               clock: _Clock) -> list[bytes] | None:
     """The closure of each group's triples (with the schema's), as :func:`_part` gives it: the first group
     here, the others each in a process forked for it, which opens the store again (a store in memory is
-    inherited); ``None`` if the instance data extended the schema in any of them."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
+    inherited); ``None`` if the instance data extended the schema in any of them, or if no process can be
+    forked (the parts one after another here would only do the one closure's work in more steps)."""
+    if not forks():
         return None
 
     def part(index: int) -> tuple[bytes, bool]:
