@@ -35,6 +35,7 @@ INTEGERS = {XSD.integer, XSD.int, XSD.long, XSD.short, XSD.byte, XSD.nonNegative
             XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedInt, XSD.unsignedLong}
 INT32 = 2**31 - 1
 
+
 def store_cases() -> list[tuple[str, dict, str, str]]:
     """(query, parameters, lang, id): the reviewed golden cases of every town case (each query with
     its defaults or the case's town and examples, in zh and, where it has labels, en, and the extra
