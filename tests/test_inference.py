@@ -3,12 +3,9 @@ triple) gives exactly what owlrl gives."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace
 from rdflib.compare import isomorphic
 
 from towncase import export, load, reason, store
@@ -157,101 +154,92 @@ def test_the_oxigraph_closure_keeps_the_limits(corpus):
 
 
 @pytest.fixture
-def splits(monkeypatch) -> list:
-    """What each split closure's parts gave (:func:`towncase.reason._in_parts`: a run of lines per part, or
-    ``None`` when the data extended the schema), recorded in this process."""
-    given: list = []
-    in_parts = reason._in_parts
+def expanded(monkeypatch) -> list:
+    """Whether each closure of a store's numbered triples expanded them as arrays
+    (:func:`towncase.reason._expanded`, True) or as tuples through :func:`towncase.reason.rdfs_closure`."""
+    taken: list = []
+    expands_alone = reason._expands_alone
 
     def recorded(*args):
-        given.append(in_parts(*args))
-        return given[-1]
+        taken.append(expands_alone(*args))
+        return taken[-1]
 
-    monkeypatch.setattr(reason, "_in_parts", recorded)
-    return given
+    monkeypatch.setattr(reason, "_expands_alone", recorded)
+    return taken
 
 
-@pytest.mark.parametrize("parts", [2, 3])
-@pytest.mark.parametrize("make, drop", CORNER_CASES)
-def test_the_closure_split_over_processes_is_the_one_process_closure(make, drop, parts, splits):
+def _expanding_alone() -> Graph:
+    """Corner cases the arrays expand (nothing but rdf:type types, no schema triple made): a cycle of classes,
+    a literal copied to a super-property (as a number Oxigraph keeps in canonical form), an inferred triple
+    also asserted, a reflexive triple of a sub-property of owl:sameAs (trivial once copied up), a domain of
+    rdfs:Resource (trivial), a vocabulary term the data does not use (rdfs:Resource, made by rdfs8)."""
+    g = _corner_cases()
+    g.remove((EX.t, RDFS.subPropertyOf, RDF.type))
+    for triple in [(EX.x, EX.p, Literal("10.0", datatype=XSD.decimal)), (EX.x, EX.q, EX.y),
+                   (EX.x, RDF.type, EX.A), (EX.same, RDFS.subPropertyOf, OWL.sameAs), (EX.x, EX.same, EX.x),
+                   (EX.x, EX.same, EX.y), (EX.everything, RDFS.domain, RDFS.Resource), (EX.y, EX.everything, EX.x),
+                   (EX.B, RDF.type, RDFS.Class)]:
+        g.add(triple)
+    return g
+
+
+ARRAY_CASES = [(_expanding_alone, None), (_expanding_alone, RDFS.range)]
+
+
+@pytest.mark.parametrize("make, drop", ARRAY_CASES + CORNER_CASES)
+def test_the_oxigraph_closure_takes_the_arrays_only_where_nothing_extends_the_schema(make, drop, expanded):
     g = corner_case(make, drop)
-    one = reason.run_store(oxigraph_store(g), "rdfs", parts=1).ntriples()
-    assert not splits
-    assert reason.run_store(oxigraph_store(g), "rdfs", parts=parts).ntriples() == one
-    extends = make is _data_that_extends_the_schema
-    assert len(splits) == 1 and (splits[0] is None) == extends  # computed again in one process when extended
-    if not extends:
-        assert len(splits[0]) == parts and all(splits[0])
+    inference = reason.run_store(oxigraph_store(g), "rdfs")
+    assert expanded == [(make, drop) in ARRAY_CASES]
+    assert by_value(inference.graph) == by_value(reason.run(g, "rdfs", linear=False).graph)
 
 
-def test_the_shipped_closure_split_in_two_is_the_same_bytes(corpus, splits):
+def test_the_arrays_are_not_blind():
+    inferred = set(reason.run_store(oxigraph_store(_expanding_alone()), "rdfs").graph)
+    assert {(EX.x, EX.r, EX.y), (EX.x, EX.q, Literal("10", datatype=XSD.decimal)), (EX.x, RDF.type, EX.C),
+            (EX.y, RDF.type, EX.B), (EX.x, OWL.sameAs, EX.y), (EX.B, RDFS.subClassOf, RDFS.Resource)} <= inferred
+    assert not {(EX.x, EX.q, EX.y), (EX.x, RDF.type, EX.A), (EX.x, OWL.sameAs, EX.x),
+                (EX.y, RDF.type, RDFS.Resource)} & inferred
+
+
+def test_the_arrays_and_the_tuples_give_the_same_bytes_on_the_shipped_cases(corpus, expanded, monkeypatch):
     oxigraph = store.open_store(corpus, "oxigraph")
-    assert oxigraph.path is not None  # on disk (the session's cache): the part's process opens it again
-    one = reason.run_store(oxigraph, "rdfs", parts=1).ntriples()
-    assert reason.run_store(oxigraph, "rdfs", parts=2).ntriples() == one
-    assert len(splits) == 1 and splits[0] is not None and len(splits[0]) == 2
-    # the two parts overlap (a type both infer), and the merge keeps each line once
-    assert sum(run.count(b"\n") for run in splits[0]) > one.count(b"\n") > 1000
+    arrays = reason.run_store(oxigraph, "rdfs").ntriples()
+    monkeypatch.setattr(reason, "_expands_alone", lambda *args: False)
+    assert reason.run_store(oxigraph, "rdfs").ntriples() == arrays
+    assert expanded == [True] and arrays.count(b"\n") > 1000
 
 
-def test_without_fork_the_closure_is_not_split_and_is_the_same_bytes(corpus, splits, monkeypatch):
+def test_a_built_store_keeps_its_triples_as_numbers_the_closure_reads(corpus, monkeypatch):
     oxigraph = store.open_store(corpus, "oxigraph")
-    one = reason.run_store(oxigraph, "rdfs", parts=1).ntriples()
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # as on Windows
-    assert reason.run_store(oxigraph, "rdfs", parts=2).ntriples() == one
-    assert splits == [None]  # asked for, declined: the one closure ran instead
+    assert oxigraph.path is not None and (oxigraph.path / store.CODES_FILE).exists()
+    again = store.OxigraphStore(oxigraph.store, oxigraph.sizes, oxigraph.path)
+    monkeypatch.setattr(store.Encoded, "of", lambda *args: pytest.fail("read out of the store"))
+    table = again.encoded()
+    assert len(table.codes) >= sum(oxigraph.sizes.values())  # a triple twice in a file is kept twice
 
 
-def test_the_merge_keeps_each_line_of_the_sorted_runs_once_in_order():
-    runs = [b"<a> <p> <b> .\n<c> <p> <d> .\n<e> <p> <f> .\n",
-            b"<a> <p> <b> .\n<b> <p> <c> .\n",
-            b"",
-            b"<b> <p> <c> .\n<e> <p> <f> .\n<z> <p> <z> .\n"]
-    lines = sorted({line for run in runs for line in run.splitlines(keepends=True)})
-    assert reason._merged(runs) == b"".join(lines)
-    assert reason._merged(runs).count(b"\n") == 5
-
-
-def test_a_limit_reached_in_a_part_process_stops_the_closure(corpus, monkeypatch):
-    parent, part = os.getpid(), reason._part
-
-    def slow_elsewhere(source, group, *rest):
-        if os.getpid() != parent:
-            raise LimitError("rdfs reasoning stopped after 1 s, the time limit", "timeout")
-        return part(source, group, *rest)
-
-    monkeypatch.setattr(reason, "_part", slow_elsewhere)  # the forked part process inherits it
-    with pytest.raises(LimitError, match="time limit") as caught:
-        reason.run_store(store.open_store(corpus, "oxigraph"), "rdfs", parts=2)
-    assert caught.value.limit == "timeout"
-
-
-def test_the_groups_share_out_the_triples_read_and_made():
-    """The work of a group is the triples it reads (its own, and the asserted ones it leaves out) and those
-    it makes; each example below is split otherwise when one of the three is not counted."""
+def test_the_numbers_made_while_parsing_are_those_of_the_triples_the_store_gives_back():
+    """Oxigraph keeps typed literals it knows by value: ``10.0`` and ``10.00`` are one term in the store, and
+    the numbering gives them one number, written as the store writes it."""
     import pyoxigraph
 
-    terms = reason.oxigraph_terms()
+    text = ('@prefix ex: <https://example.org/> . ex:s ex:p 10.0, 10.00, 1e1, "10"^^ex:own, "a\\nb \\"c\\\\"@zh-Hans, '
+            '"2022"^^<http://www.w3.org/2001/XMLSchema#gYear>, "x"^^<http://www.w3.org/2001/XMLSchema#string>, '
+            '"not a number"^^<http://www.w3.org/2001/XMLSchema#integer>, _:b . _:b ex:p true, "true" .')
+    parsed = list(pyoxigraph.parse(text, pyoxigraph.RdfFormat.TURTLE))
+    memory = pyoxigraph.Store()
+    memory.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in parsed)
 
-    def split(schema: list[tuple], sizes: dict, types: dict | None = None) -> list[set[str]]:
-        def node(term):
-            return pyoxigraph.NamedNode(str(term))
+    def written(table: store.Encoded) -> set[bytes]:
+        return {b" ".join(table.terms[i] for i in row) + b" .\n" for row in table.codes.tolist()}
 
-        closed = reason._Schema({node(p) for p in sizes}, [tuple(map(node, t)) for t in schema], terms)
-        groups = reason._groups({node(p) for p in sizes}, {node(p): n for p, n in sizes.items()}, closed, terms, 2,
-                                {node(c): n for c, n in types.items()} if types is not None else None)
-        return [{p.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1] for p in group} for group in groups]
-
-    # ex:b makes two triples of each of its 6 (ex:b1, ex:b2): 18 in all, placed first, beside ex:a and ex:c.
-    assert split([(EX.b, RDFS.subPropertyOf, EX.b1), (EX.b1, RDFS.subPropertyOf, EX.b2)],
-                 {EX.a: 10, EX.b: 6, EX.c: 5}) == [{"b"}, {"a", "c"}]
-    # ex:d types its subjects, so it reads the 12 types too (to leave the asserted ones out): 10 + 12 + 10 made,
-    # more than rdf:type's 12 + 12 made and ex:e's 9 together.
-    assert split([(EX.d, RDFS.domain, EX.D)], {EX.d: 10, RDF.type: 12, EX.e: 9}) == [{"type", "e"}, {"d"}]
-    # Typed with ex:K3, under ex:K2 and ex:K, the 12 resources get 24 types more: ex:e goes beside ex:d.
-    assert split([(EX.d, RDFS.domain, EX.D), (EX.K3, RDFS.subClassOf, EX.K2), (EX.K2, RDFS.subClassOf, EX.K)],
-                 {EX.d: 10, RDF.type: 12, EX.e: 9}, {EX.K3: 12}) == [{"type"}, {"d", "e"}]
-    assert split([], {EX.a: 10}) == [{"a"}]  # no empty group
+    from_parse = store.Encoded.of((t.subject, t.predicate, t.object) for t in parsed)
+    from_store = store.Encoded.of((q.subject, q.predicate, q.object) for q in memory)
+    lines = pyoxigraph.serialize((pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in memory),
+                                 format=pyoxigraph.RdfFormat.N_TRIPLES).splitlines(keepends=True)
+    assert written(from_parse) == written(from_store) == set(lines)
+    assert len(from_parse.codes) == 11 and len(lines) == 10  # 10.0 and 10.00: one triple in the store
 
 
 def test_infer_tells_a_person_at_a_terminal_that_it_computes(tmp_path, monkeypatch):

@@ -143,13 +143,11 @@ def _work(send: Any, func: Callable[..., Any], args: tuple, limits: Limits, doin
     send.close()
 
 
-def each_forked(call: Callable[[int], T], count: int, jobs: int, doing: str,
-                first_here: bool = False) -> Generator[T, None, None]:
+def each_forked(call: Callable[[int], T], count: int, jobs: int, doing: str) -> Generator[T, None, None]:
     """``call(0)``, ``call(1)``, … ``call(count - 1)``, in order, in up to ``jobs`` processes at once:
     worker processes forked when the first answer is asked for, so that ``call`` and whatever it reads
-    are inherited, not pickled (its answers are). With ``first_here``, ``call(0)`` runs in this process,
-    one of the ``jobs``, while the workers run the others. With one job, one call, or no ``fork``, every
-    call runs here.
+    are inherited, not pickled (its answers are). With one job, one call, or no ``fork``, every call runs
+    here.
 
     When the generator is closed early (an error or Ctrl-C in the caller), the calls not yet begun are
     dropped, not run first.
@@ -158,19 +156,16 @@ def each_forked(call: Callable[[int], T], count: int, jobs: int, doing: str,
         EngineError: a worker died (killed by the system, say for lack of memory).
         Exception: whatever a call raised, raised again here.
     """
-    first = 1 if first_here else 0
     if count <= 1 or jobs <= 1 or not forks():
         yield from map(call, range(count))
         return
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(max_workers=min(jobs, count) - first, mp_context=multiprocessing.get_context("fork"),
+    pool = ProcessPoolExecutor(max_workers=min(jobs, count), mp_context=multiprocessing.get_context("fork"),
                                initializer=_adopt, initargs=(call,))
     try:
-        futures = [pool.submit(_call, index) for index in range(first, count)]
-        if first_here:
-            yield call(0)
+        futures = [pool.submit(_call, index) for index in range(count)]
         for future in futures:
             yield future.result()
     except BrokenProcessPool:

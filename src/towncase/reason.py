@@ -6,12 +6,9 @@ is never changed and nothing inferred is written into ``data/``.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, cast
@@ -19,7 +16,7 @@ from typing import Any, cast
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 
 from . import offline
-from .bounded import ReasonLimits, each_forked, forks  # declared without rdflib, for the command line
+from .bounded import ReasonLimits  # declared without rdflib, for the command line
 from .errors import LimitError, UnknownNameError, engine_errors
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
@@ -224,18 +221,18 @@ def _linear_rdfs(triples: Iterable[tuple], asserted: int, terms: Terms, limits: 
     return found
 
 
-def run_store(source, regime: str, limits: ReasonLimits | None = None, parts: int | None = None) -> Inference:
+def run_store(source, regime: str, limits: ReasonLimits | None = None) -> Inference:
     """:func:`run` over every named graph of a store (:mod:`towncase.store`), the ontology's among them:
-    RDFS straight from the store's triples (an Oxigraph store's in its own terms, never turned into
-    rdflib terms, and from :data:`SPLIT_FROM` triples on in ``parts`` processes, by default one per core
-    up to :data:`MAX_PARTS`), OWL RL through an rdflib graph of them.
+    RDFS straight from the store's triples (an Oxigraph store's as numbers, :func:`_numbered_rdfs`),
+    OWL RL through an rdflib graph of them.
 
     Raises:
         UnknownNameError: the regime is not known.
         LimitError: the closure reached a limit.
     """
     if regime == "rdfs" and source.kind == "oxigraph":
-        return Inference(_oxigraph_rdfs(source, limits or ReasonLimits(), parts), [])
+        return Inference(_numbered_rdfs(source.encoded(), sum(source.graph_sizes().values()), limits or ReasonLimits()),
+                         [])
     if regime == "rdfs":
         data = _Triples(source.triples())
         return run(data, regime, limits=limits)
@@ -245,149 +242,138 @@ def run_store(source, regime: str, limits: ReasonLimits | None = None, parts: in
     return run(graph, regime, limits=limits)
 
 
-#: From this many triples to read on, the RDFS closure of an Oxigraph store is split over processes (at
-#: 100 towns, 267,328 are read); below it, starting them costs more than it saves.
-SPLIT_FROM = 50_000
-#: At most this many processes split a closure: each reads every ``rdf:type`` triple again, to leave out
-#: the asserted types among those it infers (measured with two, on two cores).
-MAX_PARTS = 4
+def _numbered_rdfs(table, asserted: int, limits: ReasonLimits) -> bytes:
+    """:func:`rdfs_closure` of a store's triples as numbers (:class:`towncase.store.Encoded`), as
+    :meth:`Inference.ntriples` gives it. No Python object is made per triple read: at 1,000 towns, reading
+    the triples out of Oxigraph as terms took a third of the closure, and the closure over tuples of terms
+    another third.
 
-
-def _oxigraph_rdfs(source, limits: ReasonLimits, parts: int | None = None) -> bytes:
-    """:func:`rdfs_closure` of an Oxigraph store (:class:`towncase.store.OxigraphStore`) in pyoxigraph terms,
-    as :meth:`Inference.ntriples`, reading only the triples the closure needs: a third of the data (labels,
-    notes, descriptions) has predicates that entail nothing and that nothing entails, and reading a triple
-    from the store is most of its cost. Their predicates still count (rdf1, rdfs6). The size limit counts
-    the store's triples (a triple in two named graphs twice).
-
-    Once the schema is closed, each instance triple expands on its own, so the predicates to read are
-    split over ``parts`` processes (:func:`_in_parts`), their sorted N-Triples merged. If the instance
-    data extends the schema (a sub-property of ``rdfs:subClassOf`` used in the data, say), the parts'
-    closures would not see each other's schema: the closure is then computed in one process. There, if the
-    closed schema gives a predicate not read consequences, it is computed again from every triple.
+    The schema is closed in Python, as :func:`rdfs_closure` does, over its triples alone (a few hundred).
+    If the instance triples cannot add to it (no super-property, domain, range or super-class gives a
+    schema triple, and nothing but ``rdf:type`` types), each instance triple expands on its own, and the
+    expansion is done a predicate at a time over arrays: the pairs each super-property gets (rdfs7), the
+    resources each class gets (rdfs2, 3, 9), less the asserted triples. Otherwise :func:`rdfs_closure`
+    runs over every triple, as tuples of numbers. The size limit counts the ``asserted`` triples of the
+    store (a triple in two named graphs twice) and those inferred.
 
     Raises:
         LimitError: the time or size limit was reached.
     """
-    with _no_cycle_collection():
-        return _oxigraph_rdfs_of(source, limits, parts)
+    import numpy
 
+    clock = _Clock(limits.timeout)
+    names = list(table.terms)
+    number = {name: i for i, name in enumerate(names)}
 
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector off while a closure makes millions of tuples of terms, none in a cycle: each
-    of its full collections walks every tuple made so far (a fifth of the CPU of a closure at 1,000 towns)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    def named(iri: str) -> int:
+        """The number of an IRI of the vocabulary: after the data's terms if the data does not use it."""
+        name = f"<{iri}>".encode()
+        if name not in number:
+            number[name] = len(names)
+            names.append(name)
+        return number[name]
 
-
-def _oxigraph_rdfs_of(source, limits: ReasonLimits, parts: int | None) -> bytes:
-    terms, clock = oxigraph_terms(), _Clock(limits.timeout)
-    sizes = source.predicate_sizes()
-    used = set(sizes)
-    schema = {t for p in terms.schema for t in source.oxigraph_triples(p)}
-    schema |= {t for c in terms.meta for t in source.oxigraph_triples(terms.type, c)}
-    closed = _closure(set(schema), terms, clock, used)[1]  # the schema alone, closed
-    read = closed.needed(terms) & used
-    if parts is None:
-        import os
-
-        parts = min(os.cpu_count() or 1, MAX_PARTS) if sum(sizes[p] for p in read) >= SPLIT_FROM else 1
-    groups = _groups(read, sizes, closed, terms, parts, source.object_sizes(terms.type) if parts > 1 else None)
-    runs = _in_parts(source, groups, schema, closed, terms, clock) if len(groups) > 1 else None
-    if runs is not None:
-        lines = _merged(runs)
+    literals = {i for i, name in enumerate(table.terms) if name.startswith(b'"')}
+    terms = Terms.of(named, literals.__contains__)
+    codes = table.codes
+    predicates, objects = codes[:, 1], codes[:, 2]
+    is_schema = numpy.isin(predicates, list(terms.schema)) | (
+        (predicates == terms.type) & numpy.isin(objects, list(terms.meta)))
+    schema = set(map(tuple, codes[is_schema].tolist()))
+    used = set(numpy.unique(predicates).tolist())
+    found, closed = _closure(schema, terms, clock, used)
+    if not _expands_alone(closed, terms, used):
+        found = _closure(set(map(tuple, clock.watch(codes.tolist()))), terms, clock, used)[0]
+        lines = [b" ".join(names[t] for t in triple) + b" .\n" for triple in found]
     else:
-        found, final = _closure(set(clock.watch(itertools.chain.from_iterable(
-            source.oxigraph_triples(p) for p in read))), terms, clock, used)
-        if not final.needed(terms) <= read:
-            found = _closure(set(clock.watch(source.oxigraph_triples())), terms, clock, used)[0]
-        lines = _ntriples(found)
-    if lines.count(b"\n") + sum(source.graph_sizes().values()) > limits.max_triples:
+        lines = _expanded(codes, found, closed, terms, names, clock)
+    if len(lines) + asserted > limits.max_triples:
         raise LimitError(f"rdfs reasoning stopped: the closure passed {limits.max_triples:,} triples",
                          "triples", hint="reason over less data, or raise the limit (--max-triples N)")
+    lines.sort()
+    return b"".join(lines)
+
+
+def _expands_alone(closed: _Schema, terms: Terms, used: set) -> bool:
+    """Whether expanding the instance triples with the ``closed`` schema adds nothing to the schema, so that
+    each expands on its own (:func:`_expanded`): no predicate used has a schema property above it or a
+    domain or range that is a class of schema (``rdfs:Class``, …), no class is under one, only ``rdf:type``
+    types, ``rdf:type`` has no super-property, domain or range (a type made would entail more), and
+    ``rdf:type`` is used (else the first type made would add it to the predicates used)."""
+    for p in used:
+        supers, subject_classes, object_classes, types = closed.plan(p, terms)
+        if supers & terms.schema or (subject_classes | object_classes) & terms.meta or (types and p != terms.type):
+            return False
+    return (terms.type in used and not any(closed.plan(terms.type, terms)[:3])
+            and not any(ups & terms.meta for ups in closed.super_classes.values()))
+
+
+def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, names: list[bytes],
+              clock: _Clock) -> list[bytes]:
+    """The N-Triples lines of what the ``closed`` schema gives from the triples numbered in ``codes``
+    (rdfs2, 3, 7, 9) and of what it gives alone (``schema_level``), less the asserted triples: the
+    subjects each class gets and the pairs each property gets, gathered as arrays a predicate at a time,
+    each made unique and the asserted ones taken out once."""
+    import numpy
+
+    subjects, predicates, objects = codes[:, 0], codes[:, 1], codes[:, 2]
+    order = numpy.argsort(predicates, kind="stable")
+    by_predicate = predicates[order]
+    literal = numpy.zeros(len(names), bool)
+    literal[[i for i in range(len(names)) if terms.is_literal(i)]] = True
+    size = numpy.int64(len(names))  # a pair of terms is one number: subject × size + object
+
+    def rows(p: int):
+        return order[numpy.searchsorted(by_predicate, p, "left"):numpy.searchsorted(by_predicate, p, "right")]
+
+    typed: dict[int, list] = {}  # class → arrays of the resources it gets
+    paired: dict[int, list] = {}  # property → arrays of the pairs it gets
+    for s, p, o in schema_level:
+        if p == terms.type:
+            typed.setdefault(o, []).append(numpy.array([s]))
+        else:
+            paired.setdefault(p, []).append(numpy.array([s * size + o]))
+    for p in sorted(closed.used):
+        supers, subject_classes, object_classes, types = closed.plan(p, terms)
+        subject_classes, object_classes = subject_classes - terms.everything, object_classes - terms.everything
+        if not (supers or subject_classes or object_classes or types):
+            continue
+        clock.check()
+        taken = rows(p)
+        s, o = subjects[taken], objects[taken]
+        for q in supers:  # rdfs7
+            pairs = s.astype(numpy.int64) * size + o
+            paired.setdefault(q, []).append(pairs[s != o] if q == terms.same_as else pairs)
+        if subject_classes:  # rdfs2 (and rdfs9)
+            each = numpy.unique(s)
+            for c in subject_classes:
+                typed.setdefault(c, []).append(each)
+        if object_classes:  # rdfs3 (and rdfs9); a literal subject is trivial
+            each = numpy.unique(o[~literal[o]])
+            for c in object_classes:
+                typed.setdefault(c, []).append(each)
+        if types:  # rdfs9 (only rdf:type types: _expands_alone)
+            for c in numpy.unique(o).tolist():
+                members = s[o == c]
+                for d in closed.up_classes(c) - {c} - terms.everything:
+                    typed.setdefault(d, []).append(members)
+    lines: list[bytes] = []
+    typing = rows(terms.type)
+    typed_subjects, typed_classes = subjects[typing], objects[typing]
+    rdf_type = b" " + names[terms.type] + b" "
+    for c, parts in typed.items():
+        clock.check()
+        new = numpy.setdiff1d(numpy.concatenate(parts), typed_subjects[typed_classes == c])
+        tail = rdf_type + names[c] + b" .\n"
+        lines += [names[s] + tail for s in new.tolist()]
+    for p, parts in paired.items():
+        clock.check()
+        taken = rows(p)
+        new = numpy.setdiff1d(numpy.concatenate(parts), subjects[taken].astype(numpy.int64) * size + objects[taken])
+        middle = b" " + names[p] + b" "
+        s, o = numpy.divmod(new, size)
+        lines += [names[a] + middle + names[b] + b" .\n" for a, b in zip(s.tolist(), o.tolist(), strict=True)]
     return lines
-
-
-def _dropped(group: set, schema: _Schema, terms: Terms) -> set:
-    """The predicates of what the triples of ``group`` can entail (their super-properties; ``rdf:type`` if
-    any gives a class): the asserted triples of those are read beside the group's, to be left out."""
-    dropped: set = set()
-    for p in group:
-        supers, subject_classes, object_classes, types = schema.plan(p, terms)
-        dropped |= supers
-        if subject_classes or object_classes or types:
-            dropped.add(terms.type)
-    return dropped - group
-
-
-def _groups(predicates: set, sizes: dict, schema: _Schema, terms: Terms, parts: int,
-            types: Mapping | None = None) -> list[set]:
-    """``predicates`` in at most ``parts`` groups of about as much work each, the largest placed first, each
-    where its group's work grows least; empty groups dropped. A group's work is the triples it reads (its
-    own, and those of :func:`_dropped`) and those it makes, about as costly each (17 and 14 µs at 1,000
-    towns); ``types`` (each class → how many resources are typed with it) tells how many ``rdf:type`` makes.
-    """
-    def made(p) -> int:
-        supers, subject_classes, object_classes, typing = schema.plan(p, terms)
-        count = sizes.get(p, 0) * (len(supers) + len(subject_classes) + len(object_classes))
-        if typing and p == terms.type and types is not None:
-            return count + sum(n * len(schema.up_classes(c) - {c}) for c, n in types.items())
-        return count + (sizes.get(p, 0) if typing else 0)
-
-    def work(group: set) -> int:
-        return sum(sizes.get(p, 0) for p in group | _dropped(group, schema, terms)) + sum(made(p) for p in group)
-
-    groups: list[set] = [set() for _ in range(max(parts, 1))]
-    for p in sorted(predicates, key=lambda p: (-sizes.get(p, 0) - made(p), str(p))):
-        min(groups, key=lambda group: work(group | {p})).add(p)
-    return [group for group in groups if group]
-
-
-def _in_parts(source, groups: list[set], schema: set, closed: _Schema, terms: Terms,
-              clock: _Clock) -> list[bytes] | None:
-    """The closure of each group's triples (with the schema's), as :func:`_part` gives it: the first group
-    here, the others each in a process forked for it, which opens the store again (a store in memory is
-    inherited); ``None`` if the instance data extended the schema in any of them, or if no process can be
-    forked (the parts one after another here would only do the one closure's work in more steps)."""
-    if not forks():
-        return None
-
-    def part(index: int) -> tuple[bytes, bool]:
-        return _part(source.reopened() if index else source, groups[index], schema, closed, terms, clock)
-
-    done = list(each_forked(part, len(groups), len(groups), "rdfs reasoning", first_here=True))
-    return [lines for lines, same in done] if all(same for lines, same in done) else None
-
-
-def _part(source, group: set, schema: set, closed: _Schema, terms: Terms, clock: _Clock) -> tuple[bytes, bool]:
-    """What the triples of ``group`` and the ``schema`` entail (:func:`_ntriples`), without the asserted
-    triples of :func:`_dropped`; and whether the schema stayed ``closed`` (the instance data extended it
-    if not)."""
-    def read(predicates: set) -> set:
-        return set(clock.watch(itertools.chain.from_iterable(source.oxigraph_triples(p) for p in predicates)))
-
-    found, final = _closure(schema | read(group), terms, clock, closed.used, read(_dropped(group, closed, terms)))
-    return _ntriples(found), final.same(closed)
-
-
-def _merged(runs: list[bytes]) -> bytes:
-    """Runs of sorted N-Triples lines merged into one, each line once. Only the runs and the output are
-    held, never a list of lines (at 1,000 towns, three million lines as objects cost more than their bytes)."""
-    import heapq
-    import io
-
-    merged, last = io.BytesIO(), None
-    for line in heapq.merge(*map(io.BytesIO, runs)):  # a BytesIO shares the run's bytes, reads a line at a time
-        if line != last:
-            merged.write(line)
-            last = line
-    return merged.getvalue()
 
 
 class _Triples(list):
@@ -468,11 +454,10 @@ def closure_dataset(ds: Dataset, regime: str, limits: ReasonLimits | None = None
 
 @dataclass(frozen=True)
 class Terms:
-    """The terms the RDFS rules name, in one library's term classes: rdflib's (:data:`RDFLIB_TERMS`) or
-    pyoxigraph's (:func:`oxigraph_terms`, compared and hashed in Rust), so that :func:`rdfs_closure`
-    runs on a store's own terms without turning each into an rdflib term."""
+    """The terms the RDFS rules name, as rdflib's terms (:data:`RDFLIB_TERMS`) or as the numbers of a
+    store's terms (:func:`_numbered_rdfs`), so that :func:`rdfs_closure` runs on either."""
 
-    literal: type
+    is_literal: Callable[[Any], bool]
     type: Any
     property: Any
     class_: Any
@@ -489,9 +474,9 @@ class Terms:
     same_as: Any
 
     @classmethod
-    def of(cls, iri: Callable[[str], Any], literal: type) -> Terms:
-        """The terms made by ``iri`` from each IRI string, with ``literal`` the class of literals."""
-        return cls(literal, *(iri(str(t)) for t in (
+    def of(cls, iri: Callable[[str], Any], is_literal: Callable[[Any], bool]) -> Terms:
+        """The terms made by ``iri`` from each IRI string, ``is_literal`` telling a literal."""
+        return cls(is_literal, *(iri(str(t)) for t in (
             RDF.type, RDF.Property, RDFS.Class, RDFS.ContainerMembershipProperty, RDFS.Datatype, RDFS.Resource,
             OWL.Thing, RDFS.Literal, RDFS.member, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range,
             OWL.sameAs)))
@@ -514,17 +499,10 @@ class Terms:
     def trivial(self, triple: tuple) -> bool:
         """:func:`_trivial` in these terms."""
         s, p, o = triple
-        return isinstance(s, self.literal) or (p == self.same_as and s == o) or (p == self.type and o in self.everything)
+        return self.is_literal(s) or (p == self.same_as and s == o) or (p == self.type and o in self.everything)
 
 
-RDFLIB_TERMS = Terms.of(URIRef, Literal)
-
-
-def oxigraph_terms() -> Terms:
-    """The RDFS terms as pyoxigraph terms."""
-    import pyoxigraph
-
-    return Terms.of(pyoxigraph.NamedNode, pyoxigraph.Literal)
+RDFLIB_TERMS = Terms.of(URIRef, lambda term: isinstance(term, Literal))
 
 
 def rdfs_closure(triples: Iterable[tuple], terms: Terms = RDFLIB_TERMS, timeout: float | None = None,
@@ -552,11 +530,9 @@ def rdfs_closure(triples: Iterable[tuple], terms: Terms = RDFLIB_TERMS, timeout:
     return _closure(set(triples), terms, _Clock(timeout), set(used))[0]
 
 
-def _closure(asserted: set[tuple], terms: Terms, clock: _Clock, used: set,
-             known: AbstractSet[tuple] = frozenset()) -> tuple[set[tuple], _Schema]:
-    """:func:`rdfs_closure`, and the closed schema it ended with; ``known`` are asserted triples that are
-    not expanded (another process expands them), only left out of what is found."""
-    every = asserted | known  # the asserted triples and all found so far
+def _closure(asserted: set[tuple], terms: Terms, clock: _Clock, used: set) -> tuple[set[tuple], _Schema]:
+    """:func:`rdfs_closure`, and the closed schema it ended with."""
+    every = set(asserted)  # the asserted triples and all found so far
     new = asserted  # what the last round added to ``every`` (in the first, everything)
     new_schema_level: set[tuple] = set()  # of those, what the schema alone gave (rdf1, rdfs5, 6, 8, 10, 11)
     schema: list[tuple] = []
@@ -588,7 +564,7 @@ def _closure(asserted: set[tuple], terms: Terms, clock: _Clock, used: set,
         every |= new
         before = closed
     assert before is not None  # the first round always runs
-    return {t for t in every - asserted - known if not terms.trivial(t)}, before
+    return {t for t in every - asserted if not terms.trivial(t)}, before
 
 
 class _Schema:
@@ -627,15 +603,6 @@ class _Schema:
         self._up_classes: dict = {}
         self._plans: dict = {}
 
-    def same(self, other: _Schema) -> bool:
-        """Whether ``other`` is the same closed schema (the same hierarchies, domains, ranges, classes and
-        properties)."""
-        def parts(schema: _Schema) -> tuple:
-            return (schema.super_properties, schema.super_classes, schema.domains, schema.ranges, schema.classes,
-                    schema.properties)
-
-        return parts(self) == parts(other)
-
     def up_properties(self, p) -> set:
         return self.super_properties.get(p, set()) | {p}
 
@@ -658,16 +625,6 @@ class _Schema:
             plan = self._plans[p] = (frozenset(q for q in ups if q != p), frozenset(subject_classes),
                                      frozenset(object_classes), terms.type in ups)
         return plan
-
-    def needed(self, terms: Terms) -> set:
-        """The predicates whose triples a closure must read: those of triples that entail something
-        (:meth:`plan`), that something entails (their super-properties, ``rdf:type``) or that are schema."""
-        needed = {terms.type, *terms.schema}
-        for p in self.used:
-            supers, subject_classes, object_classes, types = self.plan(p, terms)
-            if supers or subject_classes or object_classes or types:
-                needed |= {p, *supers}
-        return needed
 
     def changed_since(self, before: _Schema, terms: Terms) -> tuple[set, set]:
         """The predicates whose :meth:`plan` differs from ``before``'s (among those it planned), and the
