@@ -219,6 +219,25 @@ def test_a_built_store_keeps_its_triples_as_numbers_the_closure_reads(corpus, mo
     assert len(table.codes) >= sum(oxigraph.sizes.values())  # a triple twice in a file is kept twice
 
 
+@pytest.mark.parametrize("damage", ["codes cut short", "terms cut short", "codes gone"])
+def test_numbers_kept_that_cannot_be_read_are_read_out_of_the_store_again(corpus, tmp_path, monkeypatch, damage):
+    from towncase import cache
+
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    built = store.open_store(corpus, "oxigraph")
+    expected = reason.run_store(built, "rdfs").ntriples()
+    codes, terms = built.path / store.CODES_FILE, built.path / store.TERMS_FILE
+    if damage == "codes cut short":
+        codes.write_bytes(codes.read_bytes()[:1000])
+    elif damage == "terms cut short":
+        terms.write_bytes(b"\n".join(terms.read_bytes().split(b"\n")[:100]))
+    else:
+        codes.unlink()
+    assert store.Encoded.read(built.path) is None
+    again = store.OxigraphStore(built.store, built.sizes, built.path)
+    assert reason.run_store(again, "rdfs").ntriples() == expected
+
+
 def test_the_numbers_made_while_parsing_are_those_of_the_triples_the_store_gives_back():
     """Oxigraph keeps typed literals it knows by value: ``10.0`` and ``10.00`` are one term in the store, and
     the numbering gives them one number, written as the store writes it."""

@@ -219,12 +219,11 @@ class OxigraphStore(Store):
 
     def encoded(self) -> Encoded:
         """The store's triples as numbers (:class:`Encoded`): kept beside a store the cache built, read out
-        of any other store (at 22 µs a triple)."""
+        of any other store, or where what is kept cannot be read (at 22 µs a triple)."""
+        if self.table is None and self.path is not None:
+            self.table = Encoded.read(self.path)
         if self.table is None:
-            if self.path is not None and (self.path / CODES_FILE).exists():
-                self.table = Encoded.read(self.path)
-            else:
-                self.table = Encoded.of((q.subject, q.predicate, q.object) for q in self.store)
+            self.table = Encoded.of((q.subject, q.predicate, q.object) for q in self.store)
         return self.table
 
     def answer(self, query, bindings, limits):
@@ -344,9 +343,6 @@ class OxigraphStore(Store):
         (folder / SIZES_FILE).write_text(json.dumps(sizes, sort_keys=True), encoding="utf-8")
         del closed
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
 def _build(store, folder: Path, data: Corpus) -> None:
     sizes, encoded = _fill(store, data)
     _compact(store)
@@ -427,11 +423,21 @@ class Encoded:
         return numbering.encoded()
 
     @classmethod
-    def read(cls, folder: Path) -> Encoded:
+    def read(cls, folder: Path) -> Encoded | None:
+        """The numbers kept in ``folder``; ``None`` if there are none, or if they are not whole (three
+        columns of ``int32``, each a number of a term)."""
         import numpy
 
-        terms = (folder / TERMS_FILE).read_bytes().split(b"\n")
-        return cls(terms if terms != [b""] else [], numpy.load(folder / CODES_FILE))
+        try:
+            terms = (folder / TERMS_FILE).read_bytes().split(b"\n")
+            codes = numpy.load(folder / CODES_FILE, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        terms = terms if terms != [b""] else []
+        whole = codes.dtype == numpy.int32 and codes.ndim == 2 and codes.shape[1] == 3
+        if not whole or (codes.size and (codes.min() < 0 or codes.max() >= len(terms))):
+            return None
+        return cls(terms, codes)
 
     def write(self, folder: Path) -> None:
         import numpy
@@ -470,7 +476,7 @@ class _Numbering:
         kept = pyoxigraph.NamedNode("urn:towncase:kept")
         typed.extend(pyoxigraph.Quad(pyoxigraph.NamedNode(f"urn:towncase:term:{i}"), kept, term)
                      for i, term in enumerate(terms)
-                     if isinstance(term, pyoxigraph.Literal) and term.language is None and term.datatype.value != _XSD_STRING)
+                     if isinstance(term, pyoxigraph.Literal) and term.language is None and term.datatype.value != XSD_STRING)
         for quad in typed:
             written[int(quad.subject.value.rsplit(":", 1)[1])] = str(quad.object)
         numbers: dict[str, int] = {}
