@@ -253,8 +253,8 @@ def test_the_numbers_made_while_parsing_are_those_of_the_triples_the_store_gives
     def written(table: store.Encoded) -> set[bytes]:
         return {b" ".join(table.terms[i] for i in row) + b" .\n" for row in table.codes.tolist()}
 
-    from_parse = store.Encoded.of((t.subject, t.predicate, t.object) for t in parsed)
-    from_store = store.Encoded.of((q.subject, q.predicate, q.object) for q in memory)
+    from_parse = store.Encoded.of(parsed)
+    from_store = store.Encoded.of(memory)
     lines = pyoxigraph.serialize((pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in memory),
                                  format=pyoxigraph.RdfFormat.N_TRIPLES).splitlines(keepends=True)
     assert written(from_parse) == written(from_store) == set(lines)

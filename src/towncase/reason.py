@@ -273,8 +273,9 @@ def _numbered_rdfs(table, asserted: int, limits: ReasonLimits) -> bytes:
             names.append(name)
         return number[name]
 
-    literals = {i for i, name in enumerate(table.terms) if name.startswith(b'"')}
-    terms = Terms.of(named, literals.__contains__)
+    terms = Terms.of(named, lambda i: bool(literal[i]))
+    # which terms are literals, by number: made once Terms.of has numbered the vocabulary (IRIs) after the data's
+    literal = numpy.fromiter((name.startswith(b'"') for name in names), bool, len(names))
     codes = table.codes
     predicates, objects = codes[:, 1], codes[:, 2]
     is_schema = numpy.isin(predicates, list(terms.schema)) | (
@@ -286,7 +287,7 @@ def _numbered_rdfs(table, asserted: int, limits: ReasonLimits) -> bytes:
         found = _closure(set(map(tuple, clock.watch(codes.tolist()))), terms, clock, used)[0]
         lines = [b" ".join(names[t] for t in triple) + b" .\n" for triple in found]
     else:
-        lines = _expanded(codes, found, closed, terms, names, clock)
+        lines = _expanded(codes, found, closed, terms, names, literal, clock)
     if len(lines) + asserted > limits.max_triples:
         raise LimitError(f"rdfs reasoning stopped: the closure passed {limits.max_triples:,} triples",
                          "triples", hint="reason over less data, or raise the limit (--max-triples N)")
@@ -308,19 +309,18 @@ def _expands_alone(closed: _Schema, terms: Terms, used: set) -> bool:
             and not any(ups & terms.meta for ups in closed.super_classes.values()))
 
 
-def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, names: list[bytes],
+def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, names: list[bytes], literal,
               clock: _Clock) -> list[bytes]:
     """The N-Triples lines of what the ``closed`` schema gives from the triples numbered in ``codes``
     (rdfs2, 3, 7, 9) and of what it gives alone (``schema_level``), less the asserted triples: the
     subjects each class gets and the pairs each property gets, gathered as arrays a predicate at a time,
-    each made unique and the asserted ones taken out once."""
+    each made unique and the asserted ones taken out once. ``literal`` tells, by number, which terms are
+    literals."""
     import numpy
 
     subjects, predicates, objects = codes[:, 0], codes[:, 1], codes[:, 2]
     order = numpy.argsort(predicates, kind="stable")
     by_predicate = predicates[order]
-    literal = numpy.zeros(len(names), bool)
-    literal[[i for i in range(len(names)) if terms.is_literal(i)]] = True
     size = numpy.int64(len(names))  # a pair of terms is one number: subject × size + object
 
     def rows(p: int):

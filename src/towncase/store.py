@@ -223,7 +223,7 @@ class OxigraphStore(Store):
         if self.table is None and self.path is not None:
             self.table = Encoded.read(self.path)
         if self.table is None:
-            self.table = Encoded.of((q.subject, q.predicate, q.object) for q in self.store)
+            self.table = Encoded.of(self.store)
         return self.table
 
     def answer(self, query, bindings, limits):
@@ -416,8 +416,8 @@ class Encoded:
     codes: Any
 
     @classmethod
-    def of(cls, triples: Iterable[tuple]) -> Encoded:
-        """Triples of pyoxigraph terms as numbers."""
+    def of(cls, triples: Iterable) -> Encoded:
+        """pyoxigraph triples (or quads, their graphs left out) as numbers."""
         numbering = _Numbering()
         numbering.add(triples)
         return numbering.encoded()
@@ -456,12 +456,13 @@ class _Numbering:
         self.codes = array.array("i")
 
     def add(self, triples: Iterable) -> None:
-        number, codes = self.numbers.setdefault, self.codes
+        """Number pyoxigraph triples (or quads, their graphs left out)."""
+        numbers, codes = self.numbers, self.codes
+        number = numbers.setdefault
         for triple in triples:
-            s, p, o = triple if isinstance(triple, tuple) else (triple.subject, triple.predicate, triple.object)
-            codes.append(number(s, len(self.numbers)))
-            codes.append(number(p, len(self.numbers)))
-            codes.append(number(o, len(self.numbers)))
+            codes.append(number(triple.subject, len(numbers)))
+            codes.append(number(triple.predicate, len(numbers)))
+            codes.append(number(triple.object, len(numbers)))
 
     def encoded(self) -> Encoded:
         """The triples as numbers, each term as the store writes it: Oxigraph keeps the typed literals it
