@@ -202,6 +202,30 @@ def test_the_arrays_are_not_blind():
                 (EX.y, RDF.type, RDFS.Resource)} & inferred
 
 
+@pytest.mark.parametrize("arrays", [True, False])
+def test_the_closure_is_sorted_as_lines_of_bytes_where_terms_begin_other_terms(arrays, expanded, monkeypatch):
+    """The lines are sorted as numbers, by each term's rank (:func:`towncase.reason._written`): the order of
+    the lines as bytes, here with terms that begin others (``"a"``, ``"a"@en``, ``"a"@en-gb``; ``ex:a``,
+    ``ex:ab``; ``_:b1``, ``_:b12``)."""
+    g = Graph()
+    for triple in [(EX.p, RDFS.subPropertyOf, EX.q), (EX.p, RDFS.domain, EX.C), (EX.s, RDF.type, EX.D)]:
+        g.add(triple)
+    objects = [Literal("a"), Literal("a", lang="en"), Literal("a", lang="en-GB"), Literal("a", datatype=EX.dt),
+               Literal("a b"), Literal("a\tb"), Literal("ab"), EX.a, EX.ab, EX["a-b"], BNode("b1"), BNode("b12")]
+    subjects = [EX.s, EX.s1, EX.s10, EX["s-1"], BNode("b1"), BNode("b12")]
+    for s in subjects:
+        for o in objects:
+            g.add((s, EX.p, o))
+    if not arrays:
+        monkeypatch.setattr(reason, "_expands_alone", lambda *args: False)
+    written = reason.run_store(oxigraph_store(g), "rdfs").ntriples()
+    lines = written.splitlines(keepends=True)
+    assert expanded == ([True] if arrays else [])
+    assert lines == sorted(lines) and len(set(lines)) == len(lines)
+    copied = [line for line in lines if line.split(b" ", 2)[1] == f"<{EX.q}>".encode()]
+    assert len(copied) == len(subjects) * len(objects)
+
+
 def test_the_arrays_and_the_tuples_give_the_same_bytes_on_the_shipped_cases(corpus, expanded, monkeypatch):
     oxigraph = store.open_store(corpus, "oxigraph")
     arrays = reason.run_store(oxigraph, "rdfs").ntriples()

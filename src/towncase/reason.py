@@ -285,14 +285,41 @@ def _numbered_rdfs(table, asserted: int, limits: ReasonLimits) -> bytes:
     found, closed = _closure(schema, terms, clock, used)
     if not _expands_alone(closed, terms, used):
         found = _closure(set(map(tuple, clock.watch(codes.tolist()))), terms, clock, used)[0]
-        lines = [b" ".join(names[t] for t in triple) + b" .\n" for triple in found]
+        inferred = numpy.array(list(found), numpy.int64).reshape(-1, 3)
     else:
-        lines = _expanded(codes, found, closed, terms, names, literal, clock)
-    if len(lines) + asserted > limits.max_triples:
+        inferred = _expanded(codes, found, closed, terms, len(names), literal, clock)
+    if len(inferred) + asserted > limits.max_triples:
         raise LimitError(f"rdfs reasoning stopped: the closure passed {limits.max_triples:,} triples",
                          "triples", hint="reason over less data, or raise the limit (--max-triples N)")
-    lines.sort()
-    return b"".join(lines)
+    return _written(inferred, names)
+
+
+def _written(triples, names: list[bytes]) -> bytes:
+    """The N-Triples lines of the numbered ``triples`` (an array of rows of three numbers), sorted as lines of
+    bytes. They are sorted as numbers, by each term's rank among the terms used sorted as bytes: the same
+    order, since a term that begins another (``_:b1``, ``_:b12``; ``"a"``, ``"a"@en``) is followed in its
+    line by a space, and no term goes on with a byte below it. No line is an object until it is written,
+    a block at a time."""
+    import io
+
+    import numpy
+
+    used = numpy.zeros(len(names), bool)
+    used[triples.ravel()] = True
+    rank = numpy.zeros(len(names), numpy.int64)
+    rank[sorted(numpy.flatnonzero(used).tolist(), key=names.__getitem__)] = numpy.arange(numpy.count_nonzero(used))
+    ranked = rank[triples]
+    triples = triples[numpy.lexsort((ranked[:, 2], ranked[:, 1], ranked[:, 0]))]
+    written = io.BytesIO()  # its value is the bytes written, not a copy
+    for start in range(0, len(triples), _BLOCK):
+        block = triples[start:start + _BLOCK]
+        written.write(b"".join([b" ".join((names[s], names[p], names[o], b".\n"))
+                                for s, p, o in zip(*(column.tolist() for column in block.T), strict=True)]))
+    return written.getvalue()
+
+
+#: How many lines :func:`_written` makes at a time.
+_BLOCK = 65536
 
 
 def _expands_alone(closed: _Schema, terms: Terms, used: set) -> bool:
@@ -309,19 +336,18 @@ def _expands_alone(closed: _Schema, terms: Terms, used: set) -> bool:
             and not any(ups & terms.meta for ups in closed.super_classes.values()))
 
 
-def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, names: list[bytes], literal,
-              clock: _Clock) -> list[bytes]:
-    """The N-Triples lines of what the ``closed`` schema gives from the triples numbered in ``codes``
-    (rdfs2, 3, 7, 9) and of what it gives alone (``schema_level``), less the asserted triples: the
-    subjects each class gets and the pairs each property gets, gathered as arrays a predicate at a time,
-    each made unique and the asserted ones taken out once. ``literal`` tells, by number, which terms are
-    literals."""
+def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, size: int, literal, clock: _Clock):
+    """What the ``closed`` schema gives from the triples numbered in ``codes`` (rdfs2, 3, 7, 9) and what it
+    gives alone (``schema_level``), less the asserted triples, as rows of three numbers: the subjects each
+    class gets and the pairs each property gets, gathered as arrays a predicate at a time, each made unique
+    and the asserted ones taken out once. Terms are numbered below ``size``; ``literal`` tells, by number,
+    which are literals."""
     import numpy
 
     subjects, predicates, objects = codes[:, 0], codes[:, 1], codes[:, 2]
     order = numpy.argsort(predicates, kind="stable")
     by_predicate = predicates[order]
-    size = numpy.int64(len(names))  # a pair of terms is one number: subject × size + object
+    size = numpy.int64(size)  # a pair of terms is one number: subject × size + object
 
     def rows(p: int):
         return order[numpy.searchsorted(by_predicate, p, "left"):numpy.searchsorted(by_predicate, p, "right")]
@@ -357,23 +383,20 @@ def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, na
                 members = s[o == c]
                 for d in closed.up_classes(c) - {c} - terms.everything:
                     typed.setdefault(d, []).append(members)
-    lines: list[bytes] = []
+    found = [numpy.empty((0, 3), numpy.int64)]
     typing = rows(terms.type)
     typed_subjects, typed_classes = subjects[typing], objects[typing]
-    rdf_type = b" " + names[terms.type] + b" "
     for c, parts in typed.items():
         clock.check()
         new = numpy.setdiff1d(numpy.concatenate(parts), typed_subjects[typed_classes == c])
-        tail = rdf_type + names[c] + b" .\n"
-        lines += [names[s] + tail for s in new.tolist()]
+        found.append(numpy.column_stack((new, numpy.full_like(new, terms.type), numpy.full_like(new, c))))
     for p, parts in paired.items():
         clock.check()
         taken = rows(p)
         new = numpy.setdiff1d(numpy.concatenate(parts), subjects[taken].astype(numpy.int64) * size + objects[taken])
-        middle = b" " + names[p] + b" "
         s, o = numpy.divmod(new, size)
-        lines += [names[a] + middle + names[b] + b" .\n" for a, b in zip(s.tolist(), o.tolist(), strict=True)]
-    return lines
+        found.append(numpy.column_stack((s, numpy.full_like(s, p), o)))
+    return numpy.concatenate(found).astype(numpy.int64)
 
 
 class _Triples(list):
