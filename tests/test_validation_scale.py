@@ -3,6 +3,8 @@ files changed checked again (the cache key is the hash of every file a case's ch
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from towncase import load, synth, validate
@@ -42,6 +44,25 @@ def test_only_the_changed_case_is_validated_again_and_the_answer_is_the_same(tow
     assert seen == [towns.cases[1].name]
     assert not broken.conforms
     assert {f.file for f in broken.by_severity("Violation")} <= {edited, None} | set(towns.cases[1].files)
+
+
+def test_every_case_is_validated_again_when_a_file_they_share_changes(towns, monkeypatch, tmp_path):
+    """Each case's key holds the hash of the files every case reads (shapes, queries, ontology, reference
+    data), worked out once per run: an edit to one of them is seen by every case."""
+    import shutil
+
+    from towncase import resources
+
+    copies = [Path(shutil.copy(path, tmp_path)) for path in resources.query_files()]
+    monkeypatch.setattr(resources, "query_files", lambda: copies)
+    validate.check(towns, jobs=1)
+    seen = checked_cases(monkeypatch)
+    validate.check(towns, jobs=1)
+    assert seen == []
+    with copies[0].open("a", encoding="utf-8") as edited:
+        edited.write("# edited\n")
+    validate.check(towns, jobs=1)
+    assert sorted(seen, key=str) == sorted([None, *(case.name for case in towns.cases)], key=str)
 
 
 def test_workers_find_what_one_process_finds(towns, monkeypatch, tmp_path):
