@@ -347,7 +347,7 @@ def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, si
     subjects, predicates, objects = codes[:, 0], codes[:, 1], codes[:, 2]
     order = numpy.argsort(predicates, kind="stable")
     by_predicate = predicates[order]
-    size = numpy.int64(size)  # a pair of terms is one number: subject × size + object
+    base = numpy.int64(size)  # a pair of terms is one number: subject × base + object
 
     def rows(p: int):
         return order[numpy.searchsorted(by_predicate, p, "left"):numpy.searchsorted(by_predicate, p, "right")]
@@ -358,7 +358,7 @@ def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, si
         if p == terms.type:
             typed.setdefault(o, []).append(numpy.array([s]))
         else:
-            paired.setdefault(p, []).append(numpy.array([s * size + o]))
+            paired.setdefault(p, []).append(numpy.array([s * base + o]))
     for p in sorted(closed.used):
         supers, subject_classes, object_classes, types = closed.plan(p, terms)
         subject_classes, object_classes = subject_classes - terms.everything, object_classes - terms.everything
@@ -368,7 +368,7 @@ def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, si
         taken = rows(p)
         s, o = subjects[taken], objects[taken]
         for q in supers:  # rdfs7
-            pairs = s.astype(numpy.int64) * size + o
+            pairs = s.astype(numpy.int64) * base + o
             paired.setdefault(q, []).append(pairs[s != o] if q == terms.same_as else pairs)
         if subject_classes:  # rdfs2 (and rdfs9)
             each = numpy.unique(s)
@@ -393,8 +393,8 @@ def _expanded(codes, schema_level: set[tuple], closed: _Schema, terms: Terms, si
     for p, parts in paired.items():
         clock.check()
         taken = rows(p)
-        new = numpy.setdiff1d(numpy.concatenate(parts), subjects[taken].astype(numpy.int64) * size + objects[taken])
-        s, o = numpy.divmod(new, size)
+        new = numpy.setdiff1d(numpy.concatenate(parts), subjects[taken].astype(numpy.int64) * base + objects[taken])
+        s, o = numpy.divmod(new, base)
         found.append(numpy.column_stack((s, numpy.full_like(s, p), o)))
     return numpy.concatenate(found).astype(numpy.int64)
 
