@@ -337,6 +337,9 @@ WRITTEN_CASES = [
                                 "GROUP BY ?t", {}),
     ("a-literal-column", "SELECT ?l ?s WHERE { ?s :label ?l } ORDER BY ?l", {"t": None, "l": Literal('D "quoted"',
                                                                                                      lang="en")}),
+    ("tested-with-bound", "SELECT ?o WHERE { ?t :p ?o FILTER(BOUND(?t) || !bound( $t )) }", {}),
+    ("tested-with-bound-in-exists", "SELECT ?o WHERE { ?t :p ?o FILTER EXISTS { ?o ?q ?n FILTER(BOUND(?t)) } }",
+     {}),
     ("comments-strings-iris", "SELECT ?t (\"?t SELECT ?t\" AS ?s) # SELECT ?t\n"
                               "WHERE { ?t :p ?o FILTER(?o != <urn:x?t>) }", {}),
 ]

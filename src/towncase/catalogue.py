@@ -571,30 +571,54 @@ def written_in(query: StoredQuery, bindings: Mapping[str, Any]) -> str:
     - ``SELECT *`` keeps the column through a ``BIND(<…> AS ?town)`` at the end of its ``WHERE``
       group, if the group mentions it (written away, the variable would leave the ``*``);
     - where a subquery of the group (not one inside ``MINUS`` or ``EXISTS``) gives ``?town`` as above,
-      the variable is in scope, so the ``SELECT``, ``GROUP BY`` and ``ORDER BY`` around it keep it.
+      the variable is in scope, so the ``SELECT``, ``GROUP BY`` and ``ORDER BY`` around it keep it;
+    - ``BOUND(?town)`` becomes ``true``: the variable is bound wherever it is read.
 
     Elsewhere, expressions included (``FILTER``, ``BIND``, ``(… AS ?x)``, ``HAVING``, ``ASC(…)``), the
     term is written as it is. A query that assigns the variable itself (``… AS ?town``, ``VALUES ?town``)
     is refused: its own value would be written away, where binding it makes the query an error.
 
     Raises:
-        ParameterError: a bound variable is the target of ``AS`` or a variable of ``VALUES``.
+        ParameterError: a bound variable is the target of ``AS`` or a variable of ``VALUES``; a bound IRI
+            holds a character SPARQL forbids (a term made without :func:`typed`).
     """
-    written = {name: term.n3() if hasattr(term, "n3") else str(term) for name, term in bindings.items()}
+    written = {name: _sparql_term(name, term) for name, term in bindings.items()}
     if not written:
         return query.text
-    shapes, inserts = _written_shapes(_masked(query.text), set(written), query.source)
+    masked = _masked(query.text)
+    shapes, inserts = _written_shapes(masked, set(written), query.source)
     edits = [(offset, offset, "".join(shape.format(written.get(name, "")) for name, shape in added))
              for offset, added in inserts.items()]
+    tested = {m.start("variable"): m for m in _BOUND.finditer(masked) if m.group("name") in written}
+    edits += [(m.start(), m.end(), "true") for m in tested.values()]
     for match in _SPARQL_TOKENS.finditer(query.text):
         name = match.group("name")
-        if name is not None and name in written:
+        if name is not None and name in written and match.start() not in tested:
             edits.append((match.start(), match.end(), shapes.get(match.start(), "{}").format(written[name])))
     text, out, at = query.text, [], 0
     for start, end, new in sorted(edits):
         out += [text[at:start], new]
         at = end
     return "".join(out) + text[at:]
+
+
+def _sparql_term(name: str, term: Any) -> str:
+    """A bound term (rdflib's or pyoxigraph's) as SPARQL writes it.
+
+    Raises:
+        ParameterError: an IRI that holds a character SPARQL forbids in IRIs (a term made without
+            :func:`typed`, which refuses them).
+    """
+    try:
+        text = term.n3() if hasattr(term, "n3") else str(term)
+    except Exception as err:  # rdflib refuses, with a bare Exception, an IRI it cannot write
+        raise ParameterError(f"?{name} cannot be written in the query: {err}",
+                             hint="an IRI has no spaces, quotes, <>, {}, |, ^, ` or \\") from err
+    bad = _IRI_FORBIDDEN.search(text[1:-1]) if text.startswith("<") else None
+    if bad:
+        raise ParameterError(f"?{name}: {text!r} is not an IRI: it holds {bad.group()!r}",
+                             hint="an IRI has no spaces, quotes, <>, {}, |, ^, ` or \\")
+    return text
 
 
 #: What says where a variable of a masked query text (see :func:`_masked`) stands: the variables, the
@@ -605,6 +629,9 @@ _STRUCTURE = re.compile(
     r"|VALUES|AS|MINUS|EXISTS)(?![\w:\-])"
     r"|(?P<bracket>[{}()*])", re.IGNORECASE)
 _MODIFIERS = ("GROUP BY", "ORDER BY", "HAVING", "LIMIT", "OFFSET", "VALUES")
+#: ``BOUND(?x)`` in a masked query text: its argument must be a variable, so a bound one is written ``true``.
+_BOUND = re.compile(r"(?<![\w:?$\-])BOUND\s*\(\s*(?P<variable>[?$](?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040]+))\s*\)",
+                    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
