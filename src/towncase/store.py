@@ -245,7 +245,7 @@ class OxigraphStore(Store):
         reached over the SPARQL Protocol, :func:`towncase.catalogue.written_in`): Oxigraph's optimiser
         then sees the groups as written (a text written back from rdflib's algebra nests every operator
         in a group of its own, which took minutes where this takes a second; at 1,000 towns a copy of
-        ``entities-in-several-cases`` run as one's own file, ``lang`` bound, passed 120 s that way, 38 s so).
+        ``entities-in-several-cases`` run as one's own file, ``lang`` bound, gave no answer in 400 s that way, 40 s so).
         """
         return self._run(query, catalogue.written_in(query, bindings) if bindings else query.text, [], limits)
 
