@@ -487,7 +487,7 @@ def iri_text(value: str, name: str = "iri") -> str:
     bad = _IRI_FORBIDDEN.search(text)
     if bad:
         raise ParameterError(f"--param {name}={value!r} is not an IRI: it holds {bad.group()!r}",
-                             hint="an IRI has no spaces, quotes, <>, {}, |, ^, ` or \\")
+                             hint=_IRI_HINT)
     return text
 
 
@@ -536,6 +536,10 @@ def _not_a_member(param: Param, value: str, relation: str, members: set[str]) ->
                            curie_of(value), sorted(curie_of(m) for m in members))
 
 
+#: A SPARQL variable (``?town`` or ``$town``), its name in the group ``name``.
+_VARIABLE = r"[?$](?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040]+)"
+#: What a message about a character SPARQL forbids in an IRI suggests.
+_IRI_HINT = "an IRI has no spaces, quotes, <>, {}, |, ^, ` or \\"
 
 #: The tokens of a SPARQL text in which a ``?`` or ``$`` is not a variable (comments, strings, IRIs),
 #: and variables.
@@ -546,7 +550,7 @@ _SPARQL_TOKENS = re.compile(
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*')"
     r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r"|(?P<variable>[?$](?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040]+))")
+    r"|(?P<variable>" + _VARIABLE + ")")
 
 
 def written_in(query: StoredQuery, bindings: Mapping[str, Any]) -> str:
@@ -613,25 +617,24 @@ def _sparql_term(name: str, term: Any) -> str:
         text = term.n3() if hasattr(term, "n3") else str(term)
     except Exception as err:  # rdflib refuses, with a bare Exception, an IRI it cannot write
         raise ParameterError(f"?{name} cannot be written in the query: {err}",
-                             hint="an IRI has no spaces, quotes, <>, {}, |, ^, ` or \\") from err
+                             hint=_IRI_HINT) from err
     bad = _IRI_FORBIDDEN.search(text[1:-1]) if text.startswith("<") else None
     if bad:
         raise ParameterError(f"?{name}: {text!r} is not an IRI: it holds {bad.group()!r}",
-                             hint="an IRI has no spaces, quotes, <>, {}, |, ^, ` or \\")
+                             hint=_IRI_HINT)
     return text
 
 
 #: What says where a variable of a masked query text (see :func:`_masked`) stands: the variables, the
 #: keywords that open a projection, a group, a solution modifier or an assignment, and brackets.
 _STRUCTURE = re.compile(
-    r"(?P<variable>[?$](?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040]+))"
+    r"(?P<variable>" + _VARIABLE + ")"
     r"|(?<![\w:?$\-])(?P<keyword>SELECT|DISTINCT|REDUCED|WHERE|FROM|GROUP\s+BY|ORDER\s+BY|HAVING|LIMIT|OFFSET"
     r"|VALUES|AS|MINUS|EXISTS)(?![\w:\-])"
     r"|(?P<bracket>[{}()*])", re.IGNORECASE)
 _MODIFIERS = ("GROUP BY", "ORDER BY", "HAVING", "LIMIT", "OFFSET", "VALUES")
 #: ``BOUND(?x)`` in a masked query text: its argument must be a variable, so a bound one is written ``true``.
-_BOUND = re.compile(r"(?<![\w:?$\-])BOUND\s*\(\s*(?P<variable>[?$](?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040]+))\s*\)",
-                    re.IGNORECASE)
+_BOUND = re.compile(r"(?<![\w:?$\-])BOUND\s*\(\s*(?P<variable>" + _VARIABLE + r")\s*\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -760,4 +763,4 @@ def _masked(text: str) -> str:
 _FORM = re.compile(r"\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s*)\s*)*(?P<form>SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
                    re.IGNORECASE)
 _LANG_CALL = re.compile(r"\(\s*LANG\s*\(", re.IGNORECASE)
-_AS_VARIABLE = re.compile(r"\s*AS\s+[?$](?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040]+)\s*\)", re.IGNORECASE)
+_AS_VARIABLE = re.compile(r"\s*AS\s+" + _VARIABLE + r"\s*\)", re.IGNORECASE)

@@ -247,7 +247,7 @@ class OxigraphStore(Store):
         in a group of its own, which took minutes where this takes a second; at 1,000 towns a copy of
         ``entities-in-several-cases`` run as one's own file, ``lang`` bound, gave no answer in 400 s that way, 40 s so).
         """
-        return self._run(query, catalogue.written_in(query, bindings) if bindings else query.text, [], limits)
+        return self._run(query, catalogue.written_in(query, bindings), [], limits)
 
     def _run(self, query: catalogue.StoredQuery, text: str, names: list[str], limits: bounded.QueryLimits) -> Answer:
         form, names, rows, ask, truncated = bounded.run(
