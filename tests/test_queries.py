@@ -27,7 +27,7 @@ from rdflib.namespace import SKOS, XSD, Namespace
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
-from towncase import export, load, query, render
+from towncase import catalogue, export, load, query, render
 from towncase.cli import main
 from towncase.errors import InputError, ParameterError, UnknownNameError
 from towncase.labels import curie
@@ -394,6 +394,39 @@ def test_a_parameter_the_query_assigns_itself_is_refused(text):
     term, the query would answer as if it never assigned it), where binding it is an error."""
     with pytest.raises(ParameterError, match=r"\?t"):
         written(text, {})
+
+
+#: (id, text, (the text before ORDER BY, its conditions, its LIMIT and OFFSET, the variables they read) or None).
+ORDERING_CASES = [
+    ("plain", "SELECT ?s WHERE { ?s ?p ?o } ORDER BY DESC(?s) ?o",
+     ("SELECT ?s WHERE { ?s ?p ?o } ", " DESC(?s) ?o", "", {"s", "o"})),
+    ("cut-and-commented", "SELECT ?s { ?s ?p ?o } ORDER BY ?s # ORDER BY ?p\nLIMIT 3 OFFSET 1",
+     ("SELECT ?s { ?s ?p ?o } ", " ?s # ORDER BY ?p\n", "LIMIT 3 OFFSET 1", {"s"})),
+    ("grouped", "SELECT ?s (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s ORDER BY DESC(?n) $s",
+     ("SELECT ?s (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s ", " DESC(?n) $s", "", {"n", "s"})),
+    ("in-strings-iris-and-subqueries", 'select ?s { { SELECT ?s { ?s <urn:x> "ORDER BY }" } ORDER BY ?s LIMIT 1 } } '
+                                       "order by str(?s)",
+     ('select ?s { { SELECT ?s { ?s <urn:x> "ORDER BY }" } ORDER BY ?s LIMIT 1 } } ', " str(?s)", "", {"s"})),
+    ("only-in-a-subquery", "SELECT ?s { { SELECT ?s { ?s ?p ?o } ORDER BY ?s LIMIT 1 } }", None),
+    ("none", "SELECT ?s { ?s ?p ?o } LIMIT 1", None),
+    ("reads-the-data", "SELECT ?s { ?s ?p ?o } ORDER BY (EXISTS { ?s ?p 1 }) ?s", None),
+    ("reads-the-group", "SELECT ?s { ?s ?p ?o } GROUP BY ?s ORDER BY DESC(count(?o))", None),
+    ("values-after", "SELECT ?s { ?s ?p ?o } ORDER BY ?s VALUES ?s { <urn:a> }", None),
+    ("not-a-select", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 1", None),
+]
+
+
+@pytest.mark.parametrize("text, expected", [c[1:] for c in ORDERING_CASES], ids=[c[0] for c in ORDERING_CASES])
+def test_a_select_is_split_at_its_own_order_by_where_the_conditions_read_only_the_row(text, expected):
+    """What :func:`towncase.store` orders outside an on-disk Oxigraph store: the outermost ``ORDER BY``,
+    never one in a subquery, a string or an IRI, and not where the conditions read more than the row."""
+    split = catalogue.ordering("PREFIX : <urn:e#>\n" + text)
+    if expected is None:
+        assert split is None
+        return
+    unordered, conditions, cut, variables = expected
+    assert (split.prologue, split.unordered, split.conditions, split.cut, split.variables) == (
+        "PREFIX : <urn:e#>\n", "PREFIX : <urn:e#>\n" + unordered, conditions, cut, variables)
 
 
 # --------------------------------------------------------------------------------------------------

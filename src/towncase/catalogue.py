@@ -753,6 +753,62 @@ def _select(tokens: list[tuple[str, str, int]], at: int, braces: tuple[int, ...]
     return _Select(at, braces, tuple(projected), star, where, end, tuple(conditions))
 
 
+@dataclass(frozen=True)
+class Ordering:
+    """A ``SELECT`` text split at its own ``ORDER BY`` (see :func:`ordering`).
+
+    Attributes:
+        unordered: the text before its ``ORDER BY``: the same rows, in no order.
+        prologue: its ``PREFIX`` and ``BASE`` declarations, which the conditions may need.
+        conditions: what follows ``ORDER BY``, as written (comments included).
+        cut: its ``LIMIT`` and ``OFFSET``, as written, or nothing.
+        variables: the variables the conditions read.
+    """
+
+    unordered: str
+    prologue: str
+    conditions: str
+    cut: str
+    variables: frozenset[str]
+
+
+#: An aggregate in a condition reads the group, not the row: such an order stays with the engine.
+_AGGREGATE = re.compile(r"(?<![\w:?$\-])(?:COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)  # validation asks it of the same checks for every case
+def ordering(text: str) -> Ordering | None:
+    """The outermost ``ORDER BY`` of a ``SELECT`` text, where its conditions read nothing but the values
+    of the row's variables: then ordering the rows the text gives without it, by the same conditions,
+    gives the same answer (up to the order of rows the conditions call equal, which SPARQL leaves open).
+
+    ``None`` for another form, a text without ``ORDER BY``, and conditions that read the data (``EXISTS``)
+    or the group (an aggregate), or a ``VALUES`` clause after them.
+    """
+    masked = _masked(text)
+    form = _FORM.match(masked)
+    if form is None or form.group("form").upper() != "SELECT":
+        return None
+    depth, order = 0, None
+    tokens = list(_STRUCTURE.finditer(masked))
+    for i, match in enumerate(tokens):
+        bracket = match.group("bracket")
+        depth += {"{": 1, "}": -1}.get(bracket or "", 0)
+        if depth == 0 and " ".join((match.group("keyword") or "").upper().split()) == "ORDER BY":
+            order = i
+    if order is None:
+        return None
+    after = tokens[order + 1:]
+    cut = next((m.start() for m in after if (m.group("keyword") or "").upper() in ("LIMIT", "OFFSET")), len(text))
+    start, end = tokens[order].end(), cut
+    if (any(m.group("bracket") == "{" or (m.group("keyword") or "").upper() in ("VALUES", "EXISTS") for m in after)
+            or _AGGREGATE.search(masked, start, end)):
+        return None
+    return Ordering(unordered=text[:tokens[order].start()], prologue=text[:form.start("form")],
+                    conditions=text[start:end], cut=text[cut:],
+                    variables=frozenset(m.group("name") for m in after if m.group("variable") and m.start() < end))
+
+
 def _masked(text: str) -> str:
     """The text with its comments, strings and IRIs blanked out (same length), so that keywords and
     parentheses in them are not read as SPARQL."""
